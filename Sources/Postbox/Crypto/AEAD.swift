@@ -1,0 +1,91 @@
+import CSodium
+
+/// XChaCha20-Poly1305 (IETF) authenticated encryption, the one cipher Postbox uses.
+///
+/// Sealed layout: `version (1) || nonce (24) || ciphertext || tag (16)`. The nonce is random
+/// per message; 192-bit nonces make random nonces safe for any realistic number of messages.
+public enum AEAD {
+    static let version: UInt8 = 1
+    static let nonceBytes = Int(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES)
+    static let tagBytes = Int(crypto_aead_xchacha20poly1305_ietf_ABYTES)
+    /// Bytes a sealed value adds to its plaintext.
+    public static let overhead = 1 + nonceBytes + tagBytes
+
+    /// Encrypts `plaintext` under `key`, binding `associatedData`.
+    public static func seal(_ plaintext: some Collection<UInt8>, key: SecretKey, associatedData: [UInt8]) -> [UInt8] {
+        Sodium.ensureInitialised()
+        let message = Array(plaintext)
+        var out = [UInt8](repeating: 0, count: overhead + message.count)
+        out[0] = version
+        out.withUnsafeMutableBufferPointer { buf in
+            let base = buf.baseAddress.unsafelyUnwrapped
+            randombytes_buf(base + 1, nonceBytes)
+            key.withKeyPointer { k in
+                var written: UInt64 = 0
+                _ = crypto_aead_xchacha20poly1305_ietf_encrypt(
+                    base + 1 + nonceBytes, &written,
+                    message, UInt64(message.count),
+                    associatedData, UInt64(associatedData.count),
+                    nil, base + 1, k)
+            }
+        }
+        return out
+    }
+
+    /// Decrypts a value made by ``seal(_:key:associatedData:)``.
+    ///
+    /// - Throws: ``CryptoError/malformedCiphertext`` for a wrong length or version,
+    ///   ``CryptoError/decryptionFailed`` for a wrong key, tampering or other associated data.
+    public static func open(_ sealed: some Collection<UInt8>, key: SecretKey, associatedData: [UInt8]) throws -> [UInt8] {
+        Sodium.ensureInitialised()
+        let input = Array(sealed)
+        guard input.count >= overhead, input[0] == version else { throw CryptoError.malformedCiphertext }
+        var out = [UInt8](repeating: 0, count: input.count - overhead)
+        let status = input.withUnsafeBufferPointer { inBuf in
+            let base = inBuf.baseAddress.unsafelyUnwrapped
+            return out.withUnsafeMutableBufferPointer { outBuf in
+                key.withKeyPointer { k in
+                    var written: UInt64 = 0
+                    return crypto_aead_xchacha20poly1305_ietf_decrypt(
+                        outBuf.baseAddress, &written, nil,
+                        base + 1 + nonceBytes, UInt64(input.count - 1 - nonceBytes),
+                        associatedData, UInt64(associatedData.count),
+                        base + 1, k)
+                }
+            }
+        }
+        guard status == 0 else { throw CryptoError.decryptionFailed }
+        return out
+    }
+}
+
+/// Unambiguous encoding of the parts that bind a ciphertext to its place.
+///
+/// Each part is written as a 4-byte big-endian length followed by its UTF-8 bytes, after a
+/// domain label, so `("ab", "c")` and `("a", "bc")` never collide.
+public struct AssociatedData: Sendable, Hashable {
+    /// The encoded bytes handed to the AEAD.
+    public let bytes: [UInt8]
+
+    /// Encodes `domain` followed by `parts`.
+    public init(domain: String, _ parts: String...) {
+        var out: [UInt8] = []
+        for part in [domain] + parts {
+            let utf8 = Array(part.utf8)
+            let n = UInt32(utf8.count)
+            out += [UInt8(n >> 24), UInt8((n >> 16) & 0xff), UInt8((n >> 8) & 0xff), UInt8(n & 0xff)]
+            out += utf8
+        }
+        bytes = out
+    }
+
+    /// Associated data for an encrypted column: table, row id and field name.
+    public static func field(table: String, rowID: String, field: String) -> AssociatedData {
+        AssociatedData(domain: "postbox.field.v1", table, rowID, field)
+    }
+
+    /// Associated data for a data key wrapped under a master key.
+    public static func wrappedKey(dataKeyID: String, masterKeyID: String) -> AssociatedData {
+        AssociatedData(domain: "postbox.dek.v1", dataKeyID, masterKeyID)
+    }
+}

@@ -1,0 +1,42 @@
+/// A domain error that the API reports to the client: a stable code, a fixed title and a
+/// detail that never contains stored content. The server maps codes to HTTP in one place.
+public struct PostboxError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// Stable machine-readable kinds; the server maps each to a status and problem type.
+    public enum Code: String, Sendable, Hashable {
+        case validation = "validation-failed"
+        case notFound = "not-found"
+        case conflict = "conflict"
+        case gone = "gone"
+        case activationFailed = "activation-failed"
+        case unauthorised = "unauthorised"
+    }
+
+    /// One invalid input field.
+    public struct FieldIssue: Sendable, Hashable, Codable {
+        public let field: String
+        public let message: String
+
+        public init(field: String, message: String) {
+            self.field = field
+            self.message = message
+        }
+    }
+
+    public let code: Code
+    public let detail: String
+    public let fields: [FieldIssue]
+
+    public init(_ code: Code, detail: String, fields: [FieldIssue] = []) {
+        self.code = code
+        self.detail = detail
+        self.fields = fields
+    }
+
+    public var description: String { "\(code.rawValue): \(detail)" }
+
+    /// Invalid input naming the fields.
+    public static func invalid(_ fields: [FieldIssue]) -> PostboxError {
+        PostboxError(
+            .validation, detail: "invalid fields: \(fields.map(\.field).joined(separator: ", "))", fields: fields)
+    }
+}

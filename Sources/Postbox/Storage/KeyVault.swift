@@ -1,0 +1,99 @@
+import Foundation
+import GRDB
+
+/// Creates, unwraps and rewraps the data keys stored in `data_keys`.
+public struct KeyVault: Sendable {
+    /// The master keys.
+    public let keyRing: KeyRing
+
+    init(keyRing: KeyRing) { self.keyRing = keyRing }
+
+    /// Records the ring's key ids in `master_keys` (ids only).
+    func registerMasterKeys(_ db: Database) throws {
+        for entry in keyRing.entries {
+            try db.execute(
+                literal: "INSERT OR IGNORE INTO master_keys (id, created_at) VALUES (\(entry.id), \(Date()))")
+        }
+    }
+
+    /// Makes a new random data key for `purpose`, stores it wrapped, and returns it.
+    func createDataKey(_ db: Database, purpose: String, id: String = UUID().uuidString.lowercased()) throws -> (
+        id: String, key: SecretKey
+    ) {
+        let key = SecretKey.random()
+        let wrapped = keyRing.wrap(key, dataKeyID: id)
+        try db.execute(
+            literal: """
+                INSERT INTO data_keys (id, purpose, master_key_id, wrapped, created_at)
+                VALUES (\(id), \(purpose), \(wrapped.masterKeyID), \(Data(wrapped.bytes)), \(Date()))
+                """)
+        return (id, key)
+    }
+
+    /// Unwraps the data key `id`.
+    ///
+    /// - Throws: ``StoreError/notFound`` if it was erased, ``CryptoError`` if it does not unwrap.
+    func dataKey(_ db: Database, id: String) throws -> SecretKey {
+        guard let row = try Row.fetchOne(db, SQLRequest(literal: "SELECT master_key_id, wrapped FROM data_keys WHERE id = \(id)"))
+        else { throw StoreError.notFound }
+        let wrapped = WrappedKey(masterKeyID: row["master_key_id"], bytes: [UInt8](row["wrapped"] as Data))
+        return try keyRing.unwrap(wrapped, dataKeyID: id)
+    }
+
+    /// Deletes the data key `id`: everything sealed under it becomes unreadable.
+    func deleteDataKey(_ db: Database, id: String) throws {
+        try db.execute(literal: "DELETE FROM data_keys WHERE id = \(id)")
+    }
+
+    /// Rewraps every data key not under the active master key; returns how many changed.
+    func rewrapAll(_ db: Database) throws -> Int {
+        let active = keyRing.active.id
+        let rows = try Row.fetchAll(
+            db, SQLRequest(literal: "SELECT id, master_key_id, wrapped FROM data_keys WHERE master_key_id <> \(active)"))
+        for row in rows {
+            let id: String = row["id"]
+            let key = try keyRing.unwrap(
+                WrappedKey(masterKeyID: row["master_key_id"], bytes: [UInt8](row["wrapped"] as Data)), dataKeyID: id)
+            let rewrapped = keyRing.wrap(key, dataKeyID: id)
+            try db.execute(
+                literal: """
+                    UPDATE data_keys SET master_key_id = \(rewrapped.masterKeyID), wrapped = \(Data(rewrapped.bytes))
+                    WHERE id = \(id)
+                    """)
+        }
+        return rows.count
+    }
+}
+
+/// Keys that belong to the installation rather than to one object.
+///
+/// They are random data keys wrapped like any other, so rotating the master key never
+/// changes a blind index or invalidates a session token.
+public struct SystemKeys: Sendable {
+    /// Keys blind indexes of identifiers.
+    public let index: SecretKey
+    /// Keys the hashes of session tokens.
+    public let token: SecretKey
+
+    static let indexID = "system.index"
+    static let tokenID = "system.token"
+
+    /// The blind indexer over ``index``.
+    public var blindIndexer: BlindIndexer { BlindIndexer(key: index) }
+
+    static func loadOrCreate(_ db: Database, vault: KeyVault) throws -> SystemKeys {
+        let existing = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM data_keys") ?? 0
+        if existing == 0 {
+            return SystemKeys(
+                index: try vault.createDataKey(db, purpose: "system", id: indexID).key,
+                token: try vault.createDataKey(db, purpose: "system", id: tokenID).key)
+        }
+        do {
+            return SystemKeys(index: try vault.dataKey(db, id: indexID), token: try vault.dataKey(db, id: tokenID))
+        } catch let error as StoreError where error == .notFound {
+            throw StoreError.missingSystemKeys
+        } catch is CryptoError {
+            throw StoreError.wrongMasterKey
+        }
+    }
+}

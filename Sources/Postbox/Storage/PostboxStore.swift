@@ -1,0 +1,101 @@
+import Foundation
+import GRDB
+
+/// Storage settings, part of the server configuration.
+public struct StoreConfiguration: Sendable, Codable, Equatable {
+    /// SQLite `synchronous` level.
+    public enum Synchronous: String, Sendable, Codable, CaseIterable {
+        /// Every commit is fsynced: an acknowledged write survives power loss (default).
+        case full = "FULL"
+        /// Faster; in WAL mode a power loss may roll back the last commits (never corrupts).
+        case normal = "NORMAL"
+    }
+
+    /// `PRAGMA synchronous`.
+    public var synchronous: Synchronous
+    /// Maximum concurrent readers of the pool.
+    public var maximumReaderCount: Int
+
+    public init(synchronous: Synchronous = .full, maximumReaderCount: Int = 8) {
+        self.synchronous = synchronous
+        self.maximumReaderCount = maximumReaderCount
+    }
+}
+
+/// The encrypted SQLite store: one `DatabasePool` (WAL), the schema, and the key vault.
+///
+/// Opening migrates the schema and proves the master key opens this database's keys;
+/// a wrong or missing key is a clear error, never a new key.
+public struct PostboxStore: Sendable {
+    /// The pool every repository writes through.
+    let writer: DatabasePool
+    /// Wraps and unwraps data keys with the master key ring.
+    public let vault: KeyVault
+    /// Keys that are not tied to one object (blind index, token hashes).
+    public let systemKeys: SystemKeys
+
+    /// Path of the database file.
+    public var path: String { writer.path }
+
+    /// Opens (creating if needed) the database at `path` with `keyRing`.
+    ///
+    /// - Throws: ``StoreError`` `.wrongMasterKey` if the ring cannot unwrap the database's keys.
+    public static func open(path: String, keyRing: KeyRing, configuration: StoreConfiguration = .init()) throws -> PostboxStore {
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.maximumReaderCount = configuration.maximumReaderCount
+        let synchronous = configuration.synchronous.rawValue
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+        }
+        let pool = try DatabasePool(path: path, configuration: config)
+        try PostboxMigrations.migrator.migrate(pool)
+        let vault = KeyVault(keyRing: keyRing)
+        let systemKeys = try pool.write { db in
+            try vault.registerMasterKeys(db)
+            return try SystemKeys.loadOrCreate(db, vault: vault)
+        }
+        return PostboxStore(writer: pool, vault: vault, systemKeys: systemKeys)
+    }
+
+    /// Names of the migrations applied, in order.
+    public func appliedMigrations() throws -> [String] {
+        try writer.read { db in try PostboxMigrations.migrator.appliedMigrations(db) }
+    }
+
+    /// Writes the WAL back into the main file and truncates it.
+    public func checkpoint() throws {
+        _ = try writer.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+    }
+
+    /// Runs `PRAGMA integrity_check`; returns `["ok"]` for a sound file.
+    public func integrityCheck() throws -> [String] {
+        try writer.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+    }
+}
+
+/// Errors of the store, with content-free messages.
+public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
+    enum Code: Hashable, Sendable {
+        case wrongMasterKey
+        case missingSystemKeys
+        case notFound
+        case conflict
+    }
+
+    let code: Code
+    public let description: String
+
+    /// The master key ring does not open this database's data keys.
+    public static let wrongMasterKey = StoreError(
+        code: .wrongMasterKey,
+        description: "the master key does not open this database's keys (wrong key file or POSTBOX_MASTER_KEYS?)")
+    /// The database holds data keys but not the system keys: it was not made by `postbox-server init`.
+    public static let missingSystemKeys = StoreError(
+        code: .missingSystemKeys, description: "the database has data but no system keys; refusing to create new ones")
+    /// The object does not exist (or may not be seen).
+    public static let notFound = StoreError(code: .notFound, description: "not found")
+    /// A unique value is already taken.
+    public static let conflict = StoreError(code: .conflict, description: "already exists")
+}

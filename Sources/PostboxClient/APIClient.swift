@@ -1,0 +1,67 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// A thin JSON client over AsyncHTTPClient that trusts exactly the configured CA.
+struct APIClient {
+    let baseURL: String
+    let http: HTTPClient
+
+    /// Creates a client for `connection`. Verification is always full (chain and host name).
+    init(connection: ConnectionOptions) throws {
+        baseURL = try connection.serverURL
+        let caFile = try connection.caFile
+        var tls = TLSConfiguration.makeClientConfiguration()
+        do {
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
+        } catch {
+            throw CLIError(title: "Cannot read CA", detail: "\(caFile) is not a readable PEM certificate", exitCode: 1)
+        }
+        tls.certificateVerification = .fullVerification
+        tls.minimumTLSVersion = .tlsv12
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        configuration.timeout = .init(connect: .seconds(10), read: .seconds(60))
+        // A refused handshake is not transient: fail at once instead of retrying until the timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// Sends a request; returns status and body, or throws a ``CLIError`` for network failures.
+    func send(_ method: HTTPMethod, _ path: String, body: Data? = nil) async throws -> (status: Int, body: Data) {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        request.headers.add(name: "X-Postbox-Channel", value: "cli")
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        do {
+            let response = try await http.execute(request, timeout: .seconds(60))
+            let buffer = try await response.body.collect(upTo: 64 << 20)
+            return (Int(response.status.code), Data(buffer.readableBytesView))
+        } catch {
+            throw CLIError(title: "Server unreachable", detail: Self.describe(error), exitCode: 69)
+        }
+    }
+
+    func shutdown() async {
+        try? await http.shutdown()
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        if let ssl = error as? NIOSSLError { return "TLS failed (\(ssl))" }
+        if error is NIOSSLExtraError { return "TLS failed: the server certificate is not trusted for this host" }
+        return "\(error)"
+    }
+}
+
+/// A failure shown as one line on stderr with a distinct exit status.
+struct CLIError: Error, CustomStringConvertible {
+    let title: String
+    let detail: String
+    let exitCode: Int32
+
+    var description: String { "\(title): \(detail)" }
+}

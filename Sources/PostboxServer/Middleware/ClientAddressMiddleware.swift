@@ -1,0 +1,66 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import Postbox
+
+/// Shortens the client address at ingress, before anything logs or stores it, and logs one
+/// line per request (method, route, status, duration, shortened address — never content,
+/// query strings or tokens).
+struct ClientAddressMiddleware: RouterMiddleware {
+    typealias Context = PostboxRequestContext
+    let anonymisation: IPAnonymisation
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        var context = context
+        context.clientIP = context.peerAddress?.ipAddress.flatMap { anonymisation.shorten($0) }
+        context.logger[metadataKey: "client.ip"] = context.clientIP.map { .string($0) }
+        let start = ContinuousClock.now
+        let response = try await next(request, context)
+        let elapsed = ContinuousClock.now - start
+        context.logger.info(
+            "request",
+            metadata: [
+                "http.method": "\(request.method.rawValue)",
+                "http.route": "\(context.endpointPath ?? "unmatched")",
+                "http.status": "\(response.status.code)",
+                "duration.ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
+            ])
+        return response
+    }
+}
+
+/// Enforces the request body limit: an announced oversize body is refused before it is read,
+/// and handlers collect at most `maxBytes` (413 beyond).
+struct BodyLimitMiddleware: RouterMiddleware {
+    typealias Context = PostboxRequestContext
+    let maxBytes: Int
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBytes {
+            throw HTTPError(.contentTooLarge)
+        }
+        var context = context
+        context.maxUploadSize = maxBytes
+        return try await next(request, context)
+    }
+}
+
+/// Headers every response carries: HSTS, no sniffing, no caching of personal data, no referrer.
+struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
+    let hstsMaxAge: Int
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        var response = try await next(request, context)
+        response.headers[.strictTransportSecurity] = "max-age=\(hstsMaxAge); includeSubDomains"
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
+        return response
+    }
+}

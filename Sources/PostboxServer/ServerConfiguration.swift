@@ -1,0 +1,168 @@
+import Foundation
+import Logging
+import Postbox
+
+/// Everything the server needs to run, parsed once at the edge: defaults, then the config
+/// file in the data directory (`postbox.json`), then `POSTBOX_*` environment variables, then flags.
+struct ServerConfiguration: Sendable, Equatable {
+    /// Files of a data directory.
+    struct DataDirectory: Sendable, Equatable {
+        let path: String
+
+        var configFile: String { file("postbox.json") }
+        var defaultKeyFile: String { file("master.key") }
+        var defaultDatabase: String { file("postbox.sqlite") }
+        var tlsDirectory: String { file("tls") }
+
+        /// `name` resolved against the data directory unless it is absolute.
+        func file(_ name: String) -> String {
+            name.hasPrefix("/") ? name : (path as NSString).appendingPathComponent(name)
+        }
+    }
+
+    struct TLS: Sendable, Equatable, Codable {
+        /// PEM certificate chain of the server, leaf first.
+        var certificateFile: String = "tls/server.pem"
+        /// PEM private key of the server.
+        var privateKeyFile: String = "tls/server-key.pem"
+        /// PEM CA certificate clients should trust (printed for people; also the trust anchor for client certificates).
+        var caFile: String = "tls/ca.pem"
+        /// HSTS max-age in seconds (two years by default).
+        var hstsMaxAge: Int = 63_072_000
+    }
+
+    struct Limits: Sendable, Equatable, Codable {
+        /// Largest accepted request body in bytes (413 above).
+        var maxRequestBodyBytes: Int = 1 << 20
+        /// Seconds an idle connection is kept open.
+        var idleTimeoutSeconds: Int = 60
+    }
+
+    var dataDirectory: DataDirectory
+    var host: String = "127.0.0.1"
+    var port: Int = 8443
+    var tls = TLS()
+    var limits = Limits()
+    var store = StoreConfiguration()
+    var ipAnonymisation = IPAnonymisation()
+    var masterKeyFile: String = "master.key"
+    var databaseFile: String = "postbox.sqlite"
+    var passwordHashing: PasswordHasher.Strength = .interactive
+    /// Days an activation code stays valid.
+    var activationValidityDays: Int = 14
+    var logLevel: Logger.Level = .info
+    /// Environment the server was started with (for `POSTBOX_MASTER_KEYS`).
+    var environment: [String: String] = [:]
+
+    init(dataDirectory: String) {
+        self.dataDirectory = DataDirectory(path: dataDirectory)
+    }
+
+    var keyFilePath: String { dataDirectory.file(masterKeyFile) }
+    var databasePath: String { dataDirectory.file(databaseFile) }
+
+    // MARK: - Loading
+
+    /// The config file's shape: every key optional, so a file names only what it changes.
+    struct File: Codable, Equatable {
+        var host: String?
+        var port: Int?
+        var tls: TLS?
+        var limits: Limits?
+        var store: StoreConfiguration?
+        var ipAnonymisation: IPAnonymisation?
+        var masterKeyFile: String?
+        var databaseFile: String?
+        var passwordHashing: PasswordHasher.Strength?
+        var activationValidityDays: Int?
+        var logLevel: String?
+    }
+
+    /// Loads the configuration of `dataDirectory`: file, then environment.
+    static func load(dataDirectory: String, environment: [String: String]) throws -> ServerConfiguration {
+        var config = ServerConfiguration(dataDirectory: dataDirectory)
+        config.environment = environment
+        let path = config.dataDirectory.configFile
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError("no configuration at \(path); run `postbox-server init --data-dir \(dataDirectory)` first")
+        }
+        let file: File
+        do {
+            file = try JSONDecoder().decode(File.self, from: data)
+        } catch {
+            throw ConfigurationError("configuration \(path) is not valid: \(Self.describe(error))")
+        }
+        try config.apply(file)
+        try config.applyEnvironment(environment)
+        return config
+    }
+
+    mutating func apply(_ file: File) throws {
+        if let v = file.host { host = v }
+        if let v = file.port { port = v }
+        if let v = file.tls { tls = v }
+        if let v = file.limits { limits = v }
+        if let v = file.store { store = v }
+        if let v = file.ipAnonymisation { ipAnonymisation = v }
+        if let v = file.masterKeyFile { masterKeyFile = v }
+        if let v = file.databaseFile { databaseFile = v }
+        if let v = file.passwordHashing { passwordHashing = v }
+        if let v = file.activationValidityDays { activationValidityDays = v }
+        if let v = file.logLevel {
+            guard let level = Logger.Level(rawValue: v) else { throw ConfigurationError("logLevel \(v) is unknown") }
+            logLevel = level
+        }
+    }
+
+    /// `POSTBOX_HOST`, `POSTBOX_PORT`, `POSTBOX_LOG_LEVEL`, `POSTBOX_DB_SYNCHRONOUS`,
+    /// `POSTBOX_MAX_BODY_BYTES`, `POSTBOX_MASTER_KEY_FILE`, `POSTBOX_TLS_CERT`, `POSTBOX_TLS_KEY`.
+    mutating func applyEnvironment(_ env: [String: String]) throws {
+        if let v = env["POSTBOX_HOST"] { host = v }
+        if let v = env["POSTBOX_PORT"] {
+            guard let p = Int(v) else { throw ConfigurationError("POSTBOX_PORT must be a number") }
+            port = p
+        }
+        if let v = env["POSTBOX_LOG_LEVEL"] {
+            guard let level = Logger.Level(rawValue: v) else { throw ConfigurationError("POSTBOX_LOG_LEVEL \(v) is unknown") }
+            logLevel = level
+        }
+        if let v = env["POSTBOX_DB_SYNCHRONOUS"] {
+            guard let s = StoreConfiguration.Synchronous(rawValue: v.uppercased()) else {
+                throw ConfigurationError("POSTBOX_DB_SYNCHRONOUS must be FULL or NORMAL")
+            }
+            store.synchronous = s
+        }
+        if let v = env["POSTBOX_MAX_BODY_BYTES"] {
+            guard let n = Int(v), n > 0 else { throw ConfigurationError("POSTBOX_MAX_BODY_BYTES must be a positive number") }
+            limits.maxRequestBodyBytes = n
+        }
+        if let v = env["POSTBOX_MASTER_KEY_FILE"] { masterKeyFile = v }
+        if let v = env["POSTBOX_TLS_CERT"] { tls.certificateFile = v }
+        if let v = env["POSTBOX_TLS_KEY"] { tls.privateKeyFile = v }
+    }
+
+    /// The file written by `init`: the defaults, spelled out so operators see what they can change.
+    var fileRepresentation: File {
+        File(
+            host: host, port: port, tls: tls, limits: limits, store: store, ipAnonymisation: ipAnonymisation,
+            masterKeyFile: masterKeyFile, databaseFile: databaseFile, passwordHashing: passwordHashing,
+            activationValidityDays: activationValidityDays, logLevel: logLevel.rawValue)
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
+            DecodingError.keyNotFound(_, let context), DecodingError.dataCorrupted(let context):
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? "not JSON" : "bad value at \(path)"
+        default:
+            return "unreadable"
+        }
+    }
+}
+
+/// The configuration cannot be used; the message says what to fix.
+struct ConfigurationError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

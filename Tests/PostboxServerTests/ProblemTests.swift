@@ -1,0 +1,93 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import PostboxTestSupport
+import Testing
+
+@testable import PostboxServer
+
+@Suite("Errors are problem+json")
+struct ProblemTests {
+    func expectProblem(_ response: CollectedResponse, status: Int, type slug: String) throws {
+        #expect(response.status == status)
+        #expect(response.header("content-type") == "application/problem+json")
+        let body = try response.json()
+        #expect(body["type"] as? String == "urn:postbox:problem:\(slug)")
+        #expect(body["status"] as? Int == status)
+        #expect(body["title"] is String)
+        let text = String(decoding: response.body, as: UTF8.self)
+        for leak in ["Swift", "Error(", "DecodingError", ".swift", "GRDB", "SQLite"] {
+            #expect(!text.contains(leak), "leaks \(leak)")
+        }
+    }
+
+    @Test func oversizeBodyIs413() async throws {
+        try await TestServer.run(configure: { $0.limits.maxRequestBodyBytes = 4096 }) { server in
+            let big = Data(repeating: UInt8(ascii: "a"), count: 10_000)
+            let response = try await server.client.send(
+                .POST, server.url("/v1/activate"), headers: [("Content-Type", "application/json")], body: big)
+            try expectProblem(response, status: 413, type: "payload-too-large")
+        }
+    }
+
+    @Test func oversizeBodyWithoutContentLengthIs413() async throws {
+        try await TestServer.run(configure: { $0.limits.maxRequestBodyBytes = 4096 }) { server in
+            var request = HTTPClientRequest(url: server.url("/v1/activate"))
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            let chunks = (0..<10).map { _ in ByteBuffer(repeating: UInt8(ascii: "a"), count: 1000) }
+            request.body = .stream(chunks.async, length: .unknown)
+            let response = try await server.client.execute(request, timeout: .seconds(30))
+            #expect(response.status.code == 413)
+            #expect(response.headers.first(name: "content-type") == "application/problem+json")
+        }
+    }
+
+    @Test func malformedJSONIs400() async throws {
+        try await TestServer.run { server in
+            for bad in [Data(#"{"login": "#.utf8), Data([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d])] {
+                let response = try await server.client.send(
+                    .POST, server.url("/v1/activate"), headers: [("Content-Type", "application/json")], body: bad)
+                try expectProblem(response, status: 400, type: "malformed-request")
+            }
+        }
+    }
+
+    @Test func missingOrMistypedFieldsAre422NamingTheField() async throws {
+        try await TestServer.run { server in
+            let missing = try await server.client.sendJSON(.POST, server.url("/v1/activate"), ["login": "admin"])
+            try expectProblem(missing, status: 422, type: "validation-failed")
+            let fields = try missing.json()["errors"] as? [[String: Any]]
+            #expect(fields?.first?["field"] as? String == "activationCode")
+
+            let mistyped = try await server.client.sendJSON(
+                .POST, server.url("/v1/activate"), ["login": 42, "activationCode": "x", "password": "y"])
+            try expectProblem(mistyped, status: 422, type: "validation-failed")
+            #expect((try mistyped.json()["errors"] as? [[String: Any]])?.first?["field"] as? String == "login")
+        }
+    }
+
+    @Test func wrongMediaTypeIs415() async throws {
+        try await TestServer.run { server in
+            let response = try await server.client.send(
+                .POST, server.url("/v1/activate"), headers: [("Content-Type", "text/plain")], body: Data("x".utf8))
+            try expectProblem(response, status: 415, type: "unsupported-media-type")
+        }
+    }
+
+    @Test func unknownRouteIs404Problem() async throws {
+        try await TestServer.run { server in
+            try expectProblem(try await server.client.send(.GET, server.url("/v1/nothing-here")), status: 404, type: "not-found")
+        }
+    }
+}
+
+extension Array where Element: Sendable {
+    /// The elements as an `AsyncSequence`, for streaming request bodies.
+    var async: AsyncStream<Element> {
+        AsyncStream { continuation in
+            for element in self { continuation.yield(element) }
+            continuation.finish()
+        }
+    }
+}

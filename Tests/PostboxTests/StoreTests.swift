@@ -1,0 +1,110 @@
+import Foundation
+import GRDB
+import PostboxTestSupport
+import Testing
+
+@testable import Postbox
+
+@Suite("Encrypted SQLite store")
+struct StoreTests {
+    func makeRing() throws -> KeyRing { try KeyRing(entries: [.init(id: "mk-test", key: .random())]) }
+
+    @Test func migratesAFreshFileWithTheSafetyPragmas() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try PostboxStore.open(path: dir.file("db.sqlite"), keyRing: try makeRing())
+        #expect(try store.appliedMigrations() == ["v1-initial-schema"])
+        let (journal, synchronous, secureDelete, foreignKeys, tables) = try store.writer.read { db in
+            (
+                try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"),
+                try Int.fetchOne(db, sql: "PRAGMA secure_delete"), try Int.fetchOne(db, sql: "PRAGMA foreign_keys"),
+                try Set(String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'"))
+            )
+        }
+        #expect(journal == "wal")
+        #expect(synchronous == 2)
+        #expect(secureDelete == 1)
+        #expect(foreignKeys == 1)
+        for table in [
+            "organisations", "users", "sessions", "subjects", "subject_index", "refs", "tickets", "messages",
+            "message_revisions", "attachments", "review_items", "consents", "audit_events", "data_keys",
+            "master_keys",
+        ] {
+            #expect(tables.contains(table), "table \(table)")
+        }
+        #expect(try store.integrityCheck() == ["ok"])
+    }
+
+    @Test func synchronousIsConfigurable() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try PostboxStore.open(
+            path: dir.file("db.sqlite"), keyRing: try makeRing(), configuration: .init(synchronous: .normal))
+        #expect(try store.writer.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 1)
+    }
+
+    @Test func reopeningWithTheSameKeyWorksAndAnotherKeyIsRefused() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.file("db.sqlite")
+        let ring = try makeRing()
+        let first = try PostboxStore.open(path: path, keyRing: ring)
+        let created = try await GRDBUserRepository(store: first).createPending(
+            NewUser(login: "anna", role: .advisor, displayName: "Anna Advisor"), activationCodeHash: "h",
+            expiresAt: Date() + 60)
+        let again = try PostboxStore.open(path: path, keyRing: ring)
+        #expect(try await GRDBUserRepository(store: again).user(id: created.id)?.displayName == "Anna Advisor")
+        #expect(again.systemKeys.index.exportBytes() == first.systemKeys.index.exportBytes())
+
+        #expect(throws: StoreError.wrongMasterKey) {
+            try PostboxStore.open(path: path, keyRing: try KeyRing(entries: [.init(id: "mk-test", key: .random())]))
+        }
+        #expect(throws: StoreError.wrongMasterKey) {
+            try PostboxStore.open(path: path, keyRing: try KeyRing(entries: [.init(id: "mk-other", key: .random())]))
+        }
+    }
+
+    @Test func markerWrittenThroughEncryptedFieldsIsNotInTheFile() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.file("db.sqlite")
+        let store = try PostboxStore.open(path: path, keyRing: try makeRing())
+        let marker = "MARKER-7f3a9c-Schwerhoerig"
+        let users = GRDBUserRepository(store: store)
+        let created = try await users.createPending(
+            NewUser(login: "marker", role: .member, displayName: marker), activationCodeHash: "h", expiresAt: Date())
+        #expect(try await users.user(login: "marker")?.displayName == marker)
+
+        let needle = Data(marker.utf8)
+        let fileBytes = { (name: String) -> Data in FileManager.default.contents(atPath: name) ?? Data() }
+        // Before a checkpoint the row lives in the WAL; afterwards in the main file.
+        #expect(fileBytes(path + "-wal").range(of: needle) == nil)
+        try store.checkpoint()
+        #expect(fileBytes(path).count > 0)
+        #expect(fileBytes(path).range(of: needle) == nil)
+        #expect(fileBytes(path + "-wal").range(of: needle) == nil)
+        // The login, which is stored in clear, is found: the scan itself works.
+        #expect(fileBytes(path).range(of: Data("marker".utf8)) != nil)
+        _ = created
+    }
+
+    @Test func ciphertextCopiedToAnotherRowFailsToDecrypt() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try PostboxStore.open(path: dir.file("db.sqlite"), keyRing: try makeRing())
+        let users = GRDBUserRepository(store: store)
+        let a = try await users.createPending(NewUser(login: "a", role: .member, displayName: "A"), activationCodeHash: "h", expiresAt: Date())
+        let b = try await users.createPending(NewUser(login: "b", role: .member, displayName: "B"), activationCodeHash: "h", expiresAt: Date())
+        try await store.writer.write { db in
+            // Copy a's sealed name and data key onto b: same key, wrong row.
+            try db.execute(
+                literal: """
+                    UPDATE users SET display_name = (SELECT display_name FROM users WHERE id = \(a.id)),
+                                     data_key_id = (SELECT data_key_id FROM users WHERE id = \(a.id))
+                    WHERE id = \(b.id)
+                    """)
+        }
+        await #expect(throws: CryptoError.decryptionFailed) { try await users.user(id: b.id) }
+        #expect(try await users.user(id: a.id)?.displayName == "A")
+    }
+}
