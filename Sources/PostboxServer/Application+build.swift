@@ -9,20 +9,30 @@ import Postbox
 struct ServerDependencies: Sendable {
     let store: PostboxStore
     let accounts: AccountService
+    let sessions: SessionService
+    let audit: any AuditLog
 }
 
 /// Opens the store with the configured master key, refusing a missing or wrong key.
-func openDependencies(_ config: ServerConfiguration) throws -> ServerDependencies {
+///
+/// - Parameter now: the clock for everything that expires; tests pass one they advance.
+func openDependencies(_ config: ServerConfiguration, now: @escaping Now = systemNow) throws -> ServerDependencies {
     let keyRing = try KeyFile.loadKeyRing(path: config.keyFilePath, environment: config.environment)
     guard FileManager.default.fileExists(atPath: config.databasePath) else {
         throw ConfigurationError(
             "no database at \(config.databasePath); run `postbox-server init --data-dir \(config.dataDirectory.path)` first")
     }
     let store = try PostboxStore.open(path: config.databasePath, keyRing: keyRing, configuration: config.store)
+    let audit = GRDBAuditLog(store: store, now: now)
     let accounts = try AccountService(
-        users: GRDBUserRepository(store: store), hasher: PasswordHasher(strength: config.passwordHashing),
-        activationValidity: TimeInterval(config.activationValidityDays) * 86_400)
-    return ServerDependencies(store: store, accounts: accounts)
+        users: GRDBUserRepository(store: store, now: now), organisations: GRDBOrganisationRepository(store: store, now: now),
+        hasher: PasswordHasher(strength: config.passwordHashing),
+        activationValidity: TimeInterval(config.activationValidityDays) * 86_400, now: now)
+    let sessions = SessionService(
+        accounts: accounts, sessions: GRDBSessionRepository(store: store, now: now), audit: audit,
+        throttle: LoginThrottle(settings: config.loginThrottle), systemKeys: store.systemKeys,
+        settings: config.sessions, now: now)
+    return ServerDependencies(store: store, accounts: accounts, sessions: sessions, audit: audit)
 }
 
 /// Builds the router: middleware in order, then every controller.
@@ -32,8 +42,15 @@ func buildRouter(_ config: ServerConfiguration, dependencies: ServerDependencies
     router.add(middleware: ClientAddressMiddleware(anonymisation: config.ipAnonymisation))
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: BodyLimitMiddleware(maxBytes: config.limits.maxRequestBodyBytes))
+    router.add(middleware: AuthenticationMiddleware(sessions: dependencies.sessions))
     HealthController().addRoutes(to: router)
+    OpenAPIController().addRoutes(to: router)
     ActivationController(accounts: dependencies.accounts).addRoutes(to: router)
+    SessionController(sessions: dependencies.sessions, accounts: dependencies.accounts, termsVersion: config.termsVersion)
+        .addRoutes(to: router)
+    UserController(accounts: dependencies.accounts, audit: dependencies.audit).addRoutes(to: router)
+    OrganisationController(accounts: dependencies.accounts).addRoutes(to: router)
+    AuditController(audit: dependencies.audit).addRoutes(to: router)
     return router
 }
 
@@ -43,9 +60,10 @@ func buildRouter(_ config: ServerConfiguration, dependencies: ServerDependencies
 func buildApplication(
     _ config: ServerConfiguration,
     logger: Logger,
+    now: @escaping Now = systemNow,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
-    let dependencies = try openDependencies(config)
+    let dependencies = try openDependencies(config, now: now)
     let tls = try TLSSetup.serverConfiguration(
         certificateFile: config.dataDirectory.file(config.tls.certificateFile),
         privateKeyFile: config.dataDirectory.file(config.tls.privateKeyFile))

@@ -50,6 +50,10 @@ struct ServerConfiguration: Sendable, Equatable {
     var passwordHashing: PasswordHasher.Strength = .interactive
     /// Days an activation code stays valid.
     var activationValidityDays: Int = 14
+    var sessions = SessionSettings()
+    var loginThrottle = LoginThrottleSettings()
+    /// Version of the postbox terms every user must accept before using tickets.
+    var termsVersion: String = "2026-11"
     var logLevel: Logger.Level = .info
     /// Environment the server was started with (for `POSTBOX_MASTER_KEYS`).
     var environment: [String: String] = [:]
@@ -75,6 +79,9 @@ struct ServerConfiguration: Sendable, Equatable {
         var databaseFile: String?
         var passwordHashing: PasswordHasher.Strength?
         var activationValidityDays: Int?
+        var sessions: SessionSettings?
+        var loginThrottle: LoginThrottleSettings?
+        var termsVersion: String?
         var logLevel: String?
     }
 
@@ -108,6 +115,9 @@ struct ServerConfiguration: Sendable, Equatable {
         if let v = file.databaseFile { databaseFile = v }
         if let v = file.passwordHashing { passwordHashing = v }
         if let v = file.activationValidityDays { activationValidityDays = v }
+        if let v = file.sessions { sessions = v }
+        if let v = file.loginThrottle { loginThrottle = v }
+        if let v = file.termsVersion { termsVersion = v }
         if let v = file.logLevel {
             guard let level = Logger.Level(rawValue: v) else { throw ConfigurationError("logLevel \(v) is unknown") }
             logLevel = level
@@ -146,7 +156,8 @@ struct ServerConfiguration: Sendable, Equatable {
         File(
             host: host, port: port, tls: tls, limits: limits, store: store, ipAnonymisation: ipAnonymisation,
             masterKeyFile: masterKeyFile, databaseFile: databaseFile, passwordHashing: passwordHashing,
-            activationValidityDays: activationValidityDays, logLevel: logLevel.rawValue)
+            activationValidityDays: activationValidityDays, sessions: sessions, loginThrottle: loginThrottle,
+            termsVersion: termsVersion, logLevel: logLevel.rawValue)
     }
 
     private static func describe(_ error: any Error) -> String {

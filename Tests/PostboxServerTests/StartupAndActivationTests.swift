@@ -123,7 +123,8 @@ struct StartupAndActivationTests {
         let deps = try openDependencies(config)
         await #expect(throws: PostboxError(.gone, detail: "the activation code has expired; ask for a new one")) {
             try await deps.accounts.activate(
-                login: "admin", activationCode: result.activationCode, password: "a long enough passphrase")
+                login: "admin", activationCode: result.activationCode, password: "a long enough passphrase",
+                ipPrefix: nil)
         }
     }
 }

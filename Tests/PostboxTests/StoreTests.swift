@@ -13,7 +13,7 @@ struct StoreTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let store = try PostboxStore.open(path: dir.file("db.sqlite"), keyRing: try makeRing())
-        #expect(try store.appliedMigrations() == ["v1-initial-schema"])
+        #expect(try store.appliedMigrations() == ["v1-initial-schema", "v2-accounts"])
         let (journal, synchronous, secureDelete, foreignKeys, tables) = try store.writer.read { db in
             (
                 try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"),
@@ -51,7 +51,7 @@ struct StoreTests {
         let first = try PostboxStore.open(path: path, keyRing: ring)
         let created = try await GRDBUserRepository(store: first).createPending(
             NewUser(login: "anna", role: .advisor, displayName: "Anna Advisor"), activationCodeHash: "h",
-            expiresAt: Date() + 60)
+            expiresAt: Date() + 60, audit: .by(nil, .userCreated))
         let again = try PostboxStore.open(path: path, keyRing: ring)
         #expect(try await GRDBUserRepository(store: again).user(id: created.id)?.displayName == "Anna Advisor")
         #expect(again.systemKeys.index.exportBytes() == first.systemKeys.index.exportBytes())
@@ -72,7 +72,7 @@ struct StoreTests {
         let marker = "MARKER-7f3a9c-Schwerhoerig"
         let users = GRDBUserRepository(store: store)
         let created = try await users.createPending(
-            NewUser(login: "marker", role: .member, displayName: marker), activationCodeHash: "h", expiresAt: Date())
+            NewUser(login: "marker", role: .member, displayName: marker), activationCodeHash: "h", expiresAt: Date(), audit: .by(nil, .userCreated))
         #expect(try await users.user(login: "marker")?.displayName == marker)
 
         let needle = Data(marker.utf8)
@@ -93,8 +93,8 @@ struct StoreTests {
         defer { dir.remove() }
         let store = try PostboxStore.open(path: dir.file("db.sqlite"), keyRing: try makeRing())
         let users = GRDBUserRepository(store: store)
-        let a = try await users.createPending(NewUser(login: "a", role: .member, displayName: "A"), activationCodeHash: "h", expiresAt: Date())
-        let b = try await users.createPending(NewUser(login: "b", role: .member, displayName: "B"), activationCodeHash: "h", expiresAt: Date())
+        let a = try await users.createPending(NewUser(login: "a", role: .member, displayName: "A"), activationCodeHash: "h", expiresAt: Date(), audit: .by(nil, .userCreated))
+        let b = try await users.createPending(NewUser(login: "b", role: .member, displayName: "B"), activationCodeHash: "h", expiresAt: Date(), audit: .by(nil, .userCreated))
         try await store.writer.write { db in
             // Copy a's sealed name and data key onto b: same key, wrong row.
             try db.execute(

@@ -9,6 +9,11 @@ public struct PostboxError: Error, Hashable, Sendable, CustomStringConvertible {
         case gone = "gone"
         case activationFailed = "activation-failed"
         case unauthorised = "unauthorised"
+        case invalidCredentials = "invalid-credentials"
+        case forbidden = "forbidden"
+        case consentRequired = "consent-required"
+        case csrfFailed = "csrf-failed"
+        case tooManyRequests = "too-many-requests"
     }
 
     /// One invalid input field.
@@ -25,11 +30,14 @@ public struct PostboxError: Error, Hashable, Sendable, CustomStringConvertible {
     public let code: Code
     public let detail: String
     public let fields: [FieldIssue]
+    /// Seconds after which a retry may succeed (429).
+    public let retryAfter: Int?
 
-    public init(_ code: Code, detail: String, fields: [FieldIssue] = []) {
+    public init(_ code: Code, detail: String, fields: [FieldIssue] = [], retryAfter: Int? = nil) {
         self.code = code
         self.detail = detail
         self.fields = fields
+        self.retryAfter = retryAfter
     }
 
     public var description: String { "\(code.rawValue): \(detail)" }

@@ -23,11 +23,12 @@ public struct User: Sendable, Equatable, Codable {
     public var status: AccountStatus
     public var organisationID: String?
     public var displayName: String
+    public var memberNumber: String?
     public var createdAt: Date
 
     public init(
         id: String, login: String, role: Role, status: AccountStatus, organisationID: String?,
-        displayName: String, createdAt: Date
+        displayName: String, memberNumber: String? = nil, createdAt: Date
     ) {
         self.id = id
         self.login = login
@@ -35,6 +36,7 @@ public struct User: Sendable, Equatable, Codable {
         self.status = status
         self.organisationID = organisationID
         self.displayName = displayName
+        self.memberNumber = memberNumber
         self.createdAt = createdAt
     }
 }
@@ -45,12 +47,25 @@ public struct NewUser: Sendable, Equatable {
     public var role: Role
     public var displayName: String
     public var organisationID: String?
+    /// A member's member number (normalised), linking the account to contracts.
+    public var memberNumber: String?
 
-    public init(login: String, role: Role, displayName: String, organisationID: String? = nil) {
+    public init(
+        login: String, role: Role, displayName: String, organisationID: String? = nil, memberNumber: String? = nil
+    ) {
         self.login = login
         self.role = role
         self.displayName = displayName
         self.organisationID = organisationID
+        self.memberNumber = memberNumber
+    }
+}
+
+/// Normalised forms of identifiers, as blind indexes are computed over them.
+public enum Identifier {
+    /// Member numbers: upper case, without spaces, dots, slashes or dashes.
+    public static func memberNumber(_ raw: String) -> String {
+        raw.uppercased().filter { !" .-/".contains($0) }
     }
 }
 

@@ -74,9 +74,12 @@ public struct SystemKeys: Sendable {
     public let index: SecretKey
     /// Keys the hashes of session tokens.
     public let token: SecretKey
+    /// Keys the audit hash chain.
+    public let audit: SecretKey
 
     static let indexID = "system.index"
     static let tokenID = "system.token"
+    static let auditID = "system.audit"
 
     /// The blind indexer over ``index``.
     public var blindIndexer: BlindIndexer { BlindIndexer(key: index) }
@@ -86,14 +89,25 @@ public struct SystemKeys: Sendable {
         if existing == 0 {
             return SystemKeys(
                 index: try vault.createDataKey(db, purpose: "system", id: indexID).key,
-                token: try vault.createDataKey(db, purpose: "system", id: tokenID).key)
+                token: try vault.createDataKey(db, purpose: "system", id: tokenID).key,
+                audit: try vault.createDataKey(db, purpose: "system", id: auditID).key)
         }
         do {
-            return SystemKeys(index: try vault.dataKey(db, id: indexID), token: try vault.dataKey(db, id: tokenID))
+            // The index key proves the master key fits; keys added by later versions are made once it does.
+            let index = try vault.dataKey(db, id: indexID)
+            let token = try vault.dataKey(db, id: tokenID)
+            let audit = try loadOrAdd(db, vault: vault, id: auditID)
+            return SystemKeys(index: index, token: token, audit: audit)
         } catch let error as StoreError where error == .notFound {
             throw StoreError.missingSystemKeys
         } catch is CryptoError {
             throw StoreError.wrongMasterKey
         }
+    }
+
+    private static func loadOrAdd(_ db: Database, vault: KeyVault, id: String) throws -> SecretKey {
+        let exists = try Bool.fetchOne(db, SQLRequest(literal: "SELECT EXISTS (SELECT 1 FROM data_keys WHERE id = \(id))"))
+        if exists == true { return try vault.dataKey(db, id: id) }
+        return try vault.createDataKey(db, purpose: "system", id: id).key
     }
 }

@@ -8,6 +8,7 @@ enum PostboxMigrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-initial-schema", migrate: v1InitialSchema)
+        migrator.registerMigration("v2-accounts", migrate: v2Accounts)
         return migrator
     }
 

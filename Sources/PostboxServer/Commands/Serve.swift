@@ -30,10 +30,10 @@ extension PostboxServerCommand {
             let app: any ApplicationProtocol
             let (announcer, host) = (logger, config.host)
             do {
-                app = try buildApplication(config, logger: logger) { channel in
+                app = try buildApplication(config, logger: logger, onServerRunning: { channel in
                     let port = channel.localAddress?.port ?? 0
                     announcer.notice("listening", metadata: ["url": "https://\(host):\(port)"])
-                }
+                })
             } catch let error as ConfigurationError {
                 throw failStartup(error.description)
             } catch let error as KeyFileError {

@@ -23,7 +23,8 @@ struct ActivationController {
         router.post("/v1/activate") { request, context in
             let body = try await request.decodeJSON(as: ActivateRequest.self, context: context)
             let user = try await accounts.activate(
-                login: body.login, activationCode: body.activationCode, password: body.password)
+                login: body.login, activationCode: body.activationCode, password: body.password,
+                ipPrefix: context.clientIP)
             context.logger.info("account activated", metadata: ["user.id": "\(user.id)"])
             return ActivatedUser(id: user.id, login: user.login, role: user.role.rawValue, status: user.status.rawValue)
         }

@@ -1,4 +1,5 @@
 import Hummingbird
+import Logging
 
 /// `GET /health`: liveness without authentication; reveals nothing about the data.
 struct HealthController {

@@ -15,6 +15,10 @@ struct Problem: Error, Encodable, Sendable {
     var detail: String?
     /// Invalid fields, when the problem is about input.
     var errors: [PostboxError.FieldIssue]?
+    /// Seconds for the `Retry-After` header (not part of the body).
+    var retryAfter: Int?
+
+    enum CodingKeys: String, CodingKey { case type, title, status, detail, errors }
 
     init(slug: String, title: String, status: HTTPResponse.Status, detail: String? = nil, errors: [PostboxError.FieldIssue]? = nil) {
         self.type = Self.typePrefix + slug
@@ -51,8 +55,15 @@ struct Problem: Error, Encodable, Sendable {
             case .gone: (.gone, "No longer valid")
             case .activationFailed: (.badRequest, "Activation failed")
             case .unauthorised: (.unauthorized, "Authentication required")
+            case .invalidCredentials: (.unauthorized, "Login failed")
+            case .forbidden: (.forbidden, "Forbidden")
+            case .consentRequired: (.forbidden, "Consent required")
+            case .csrfFailed: (.forbidden, "CSRF check failed")
+            case .tooManyRequests: (.tooManyRequests, "Too many requests")
             }
-        return Problem(slug: error.code.rawValue, title: title, status: status, detail: error.detail, errors: error.fields)
+        var problem = Problem(slug: error.code.rawValue, title: title, status: status, detail: error.detail, errors: error.fields)
+        problem.retryAfter = error.retryAfter
+        return problem
     }
 
     static func from(status: HTTPResponse.Status) -> Problem {
@@ -81,6 +92,8 @@ struct Problem: Error, Encodable, Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "application/problem+json"
         headers[.contentLength] = String(data.count)
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        if status == 401 { headers[.wwwAuthenticate] = #"Bearer realm="postbox""# }
         return Response(
             status: HTTPResponse.Status(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }

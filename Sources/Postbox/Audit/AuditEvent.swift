@@ -1,0 +1,133 @@
+import Foundation
+
+/// What an audit event records (DESIGN.md section 9). Never content, never a login in clear
+/// for failed attempts (those carry a keyed hash of the attempted login as object id).
+public struct AuditEvent: Sendable, Equatable, Codable {
+    public var seq: Int64
+    public var at: Date
+    public var userID: String?
+    public var role: String?
+    public var action: String
+    public var objectType: String?
+    public var objectID: String?
+    public var outcome: AuditOutcome
+    public var ipPrefix: String?
+}
+
+/// How the recorded attempt ended.
+public enum AuditOutcome: String, Sendable, Codable, CaseIterable {
+    case success, failure, denied
+}
+
+/// An event before the chain gives it a sequence number, time and hash.
+public struct AuditDraft: Sendable, Equatable {
+    public var userID: String?
+    public var role: Role?
+    public var action: AuditAction
+    public var objectType: String?
+    public var objectID: String?
+    public var outcome: AuditOutcome
+    public var ipPrefix: String?
+
+    public init(
+        userID: String?, role: Role?, action: AuditAction, objectType: String? = nil, objectID: String? = nil,
+        outcome: AuditOutcome = .success, ipPrefix: String?
+    ) {
+        self.userID = userID
+        self.role = role
+        self.action = action
+        self.objectType = objectType
+        self.objectID = objectID
+        self.outcome = outcome
+        self.ipPrefix = ipPrefix
+    }
+
+    /// An event by `actor` (or by nobody, for anonymous attempts).
+    public static func by(
+        _ actor: Actor?, _ action: AuditAction, objectType: String? = nil, objectID: String? = nil,
+        outcome: AuditOutcome = .success
+    ) -> AuditDraft {
+        AuditDraft(
+            userID: actor?.userID, role: actor?.role, action: action, objectType: objectType, objectID: objectID,
+            outcome: outcome, ipPrefix: actor?.ipPrefix)
+    }
+}
+
+/// Who does something, as the audit log and origins record it.
+public struct Actor: Sendable, Equatable {
+    public var userID: String?
+    public var role: Role?
+    public var organisationID: String?
+    public var ipPrefix: String?
+
+    public init(userID: String?, role: Role?, organisationID: String? = nil, ipPrefix: String?) {
+        self.userID = userID
+        self.role = role
+        self.organisationID = organisationID
+        self.ipPrefix = ipPrefix
+    }
+
+    /// Someone not (yet) authenticated, known only by the shortened address.
+    public static func anonymous(ipPrefix: String?) -> Actor { Actor(userID: nil, role: nil, ipPrefix: ipPrefix) }
+}
+
+/// Names of audited actions; stable strings, filterable in `GET /v1/audit?action=`.
+public struct AuditAction: RawRepresentable, Sendable, Hashable, Codable {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public static let login = AuditAction(rawValue: "session.login")
+    public static let loginFailed = AuditAction(rawValue: "session.login-failed")
+    public static let loginLocked = AuditAction(rawValue: "session.lockout")
+    public static let logout = AuditAction(rawValue: "session.logout")
+    public static let activation = AuditAction(rawValue: "account.activate")
+    public static let consentAccepted = AuditAction(rawValue: "consent.accept")
+    public static let consentWithdrawn = AuditAction(rawValue: "consent.withdraw")
+    public static let userCreated = AuditAction(rawValue: "user.create")
+    public static let userUpdated = AuditAction(rawValue: "user.update")
+    public static let organisationCreated = AuditAction(rawValue: "organisation.create")
+    public static let auditRead = AuditAction(rawValue: "audit.read")
+    public static let auditVerified = AuditAction(rawValue: "audit.verify")
+    public static let systemInitialised = AuditAction(rawValue: "system.init")
+}
+
+/// Result of checking the hash chain.
+public struct AuditVerification: Sendable, Equatable, Codable {
+    /// True when every link holds.
+    public let ok: Bool
+    /// Number of events checked.
+    public let events: Int64
+    /// Sequence number of the first event whose link is broken, if any.
+    public let firstBrokenSeq: Int64?
+    /// Why that link is broken.
+    public let reason: String?
+}
+
+/// Filter of `GET /v1/audit`.
+public struct AuditQuery: Sendable, Equatable {
+    public var userID: String?
+    public var action: String?
+    public var from: Date?
+    public var to: Date?
+    public var limit: Int
+
+    public init(userID: String? = nil, action: String? = nil, from: Date? = nil, to: Date? = nil, limit: Int = 100) {
+        self.userID = userID
+        self.action = action
+        self.from = from
+        self.to = to
+        self.limit = limit
+    }
+}
+
+/// The hash-chained audit log.
+public protocol AuditLog: Sendable {
+    /// Appends one event in its own transaction.
+    func record(_ draft: AuditDraft) async throws
+    /// Events matching `query`, newest first.
+    func events(_ query: AuditQuery) async throws -> [AuditEvent]
+    /// Walks the whole chain and reports the first broken link.
+    func verify() async throws -> AuditVerification
+    /// The last audited action (and its time) of each of `userIDs`.
+    func lastTransactions(of userIDs: [String]) async throws -> [String: (action: String, at: Date)]
+}

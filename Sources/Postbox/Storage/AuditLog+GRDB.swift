@@ -1,0 +1,152 @@
+import Foundation
+import GRDB
+
+/// ``AuditLog`` in the `audit_events` table.
+///
+/// Each event stores `hash = BLAKE2b-256_k(prev_hash || canonical(event))` with the database's
+/// audit key, so editing, inserting or deleting an event inside the chain is detected by
+/// ``verify()``; without the master key nobody can recompute a consistent chain.
+public struct GRDBAuditLog: AuditLog {
+    let store: PostboxStore
+    let now: Now
+
+    public init(store: PostboxStore, now: @escaping Now = systemNow) {
+        self.store = store
+        self.now = now
+    }
+
+    static let genesis = [UInt8](repeating: 0, count: KeyedHash.outputBytes)
+
+    public func record(_ draft: AuditDraft) async throws {
+        let at = now()
+        try await store.writer.write { db in try Self.append(db, draft, at: at, key: store.systemKeys.audit) }
+    }
+
+    /// Appends `draft` inside the caller's transaction, so an action and its record commit together.
+    static func append(_ db: Database, _ draft: AuditDraft, at: Date, key: SecretKey) throws {
+        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+        let seq: Int64 = (last?["seq"] ?? 0) + 1
+        let previous: [UInt8] = last.map { [UInt8]($0["hash"] as Data) } ?? genesis
+        let time = timestamp(at)
+        let fields = Fields(
+            seq: seq, at: time, userID: draft.userID, role: draft.role?.rawValue, action: draft.action.rawValue,
+            objectType: draft.objectType, objectID: draft.objectID, outcome: draft.outcome.rawValue,
+            ipPrefix: draft.ipPrefix)
+        let hash = KeyedHash.hash(previous + fields.canonical, key: key)
+        try db.execute(
+            literal: """
+                INSERT INTO audit_events (seq, at, user_id, role, action, object_type, object_id, outcome, ip_prefix,
+                                          prev_hash, hash)
+                VALUES (\(seq), \(time), \(fields.userID), \(fields.role), \(fields.action), \(fields.objectType),
+                        \(fields.objectID), \(fields.outcome), \(fields.ipPrefix), \(Data(previous)), \(Data(hash)))
+                """)
+    }
+
+    /// The stored time text, identical in the row and in the hashed canonical form.
+    static func timestamp(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss.SSS"
+        return formatter.string(from: date)
+    }
+
+    /// The hashed fields of one event.
+    struct Fields {
+        let seq: Int64
+        let at: String
+        let userID: String?
+        let role: String?
+        let action: String
+        let objectType: String?
+        let objectID: String?
+        let outcome: String
+        let ipPrefix: String?
+
+        init(
+            seq: Int64, at: String, userID: String?, role: String?, action: String, objectType: String?,
+            objectID: String?, outcome: String, ipPrefix: String?
+        ) {
+            self.seq = seq
+            self.at = at
+            self.userID = userID
+            self.role = role
+            self.action = action
+            self.objectType = objectType
+            self.objectID = objectID
+            self.outcome = outcome
+            self.ipPrefix = ipPrefix
+        }
+
+        init(row: Row) {
+            self.init(
+                seq: row["seq"], at: row["at"], userID: row["user_id"], role: row["role"], action: row["action"],
+                objectType: row["object_type"], objectID: row["object_id"], outcome: row["outcome"],
+                ipPrefix: row["ip_prefix"])
+        }
+
+        /// Length-prefixed parts; an absent value is encoded differently from an empty one.
+        var canonical: [UInt8] {
+            let optional = { (value: String?) in value.map { "v:" + $0 } ?? "-" }
+            return AssociatedData(
+                domain: "postbox.audit.v1", String(seq), at, optional(userID), optional(role), action,
+                optional(objectType), optional(objectID), outcome, optional(ipPrefix)
+            ).bytes
+        }
+    }
+
+    public func verify() async throws -> AuditVerification {
+        let key = store.systemKeys.audit
+        return try await store.writer.read { db in
+            var expectedPrevious = Self.genesis
+            var expectedSeq: Int64 = 1
+            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM audit_events ORDER BY seq")
+            while let row = try cursor.next() {
+                let fields = Fields(row: row)
+                let broken = { (reason: String) in
+                    AuditVerification(ok: false, events: expectedSeq - 1, firstBrokenSeq: fields.seq, reason: reason)
+                }
+                if fields.seq != expectedSeq { return broken("sequence gap: expected \(expectedSeq)") }
+                let previous = [UInt8](row["prev_hash"] as Data)
+                if previous != expectedPrevious { return broken("previous hash does not match the preceding event") }
+                let hash = [UInt8](row["hash"] as Data)
+                if !constantTimeEquals(hash, KeyedHash.hash(previous + fields.canonical, key: key)) {
+                    return broken("event was altered")
+                }
+                expectedPrevious = hash
+                expectedSeq += 1
+            }
+            return AuditVerification(ok: true, events: expectedSeq - 1, firstBrokenSeq: nil, reason: nil)
+        }
+    }
+
+    public func events(_ query: AuditQuery) async throws -> [AuditEvent] {
+        try await store.writer.read { db in
+            var sql: SQL = "SELECT * FROM audit_events WHERE 1 = 1"
+            if let user = query.userID { sql += " AND user_id = \(user)" }
+            if let action = query.action { sql += " AND action = \(action)" }
+            if let from = query.from { sql += " AND at >= \(Self.timestamp(from))" }
+            if let to = query.to { sql += " AND at < \(Self.timestamp(to))" }
+            sql += " ORDER BY seq DESC LIMIT \(max(1, min(query.limit, 1000)))"
+            return try Row.fetchAll(db, SQLRequest(literal: sql)).map { row in
+                AuditEvent(
+                    seq: row["seq"], at: row["at"], userID: row["user_id"], role: row["role"], action: row["action"],
+                    objectType: row["object_type"], objectID: row["object_id"],
+                    outcome: AuditOutcome(rawValue: row["outcome"]) ?? .failure, ipPrefix: row["ip_prefix"])
+            }
+        }
+    }
+
+    public func lastTransactions(of userIDs: [String]) async throws -> [String: (action: String, at: Date)] {
+        guard !userIDs.isEmpty else { return [:] }
+        return try await store.writer.read { db in
+            var result: [String: (action: String, at: Date)] = [:]
+            for id in userIDs {
+                let request = SQLRequest<Row>(
+                    literal: "SELECT action, at FROM audit_events WHERE user_id = \(id) ORDER BY seq DESC LIMIT 1")
+                if let row = try Row.fetchOne(db, request) { result[id] = (row["action"], row["at"]) }
+            }
+            return result
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Postbox
+
+/// Resolves the session of a request from `Authorization: Bearer` or the `__Host-postbox`
+/// cookie, and records the channel of origin.
+///
+/// A missing or invalid token leaves the request anonymous (handlers that need a caller answer
+/// 401), so a stale cookie never blocks logging in again. Cookie-authenticated requests that
+/// change state must carry `X-CSRF-Token` matching the session (403 otherwise); bearer tokens
+/// are not sent by browsers on their own and need no CSRF check.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = PostboxRequestContext
+    let sessions: SessionService
+
+    static let cookieName = "__Host-postbox"
+    static let csrfCookieName = "__Host-postbox-csrf"
+    static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
+    static let channelHeader = HTTPField.Name("X-Postbox-Channel")!
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        var context = context
+        if let channel = request.headers[Self.channelHeader]?.lowercased(), ["web", "api", "cli"].contains(channel) {
+            context.channel = channel
+        }
+        if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
+            let token = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
+            context.principal = try? await sessions.authenticate(token: token)
+        } else if let token = request.cookies[Self.cookieName]?.value {
+            if let principal = try? await sessions.authenticate(token: token) {
+                if ![.get, .head, .options].contains(request.method) {
+                    guard let sent = request.headers[Self.csrfHeader], let expected = sessions.csrfToken(for: token),
+                        constantTimeEquals(Array(sent.utf8), Array(expected.utf8))
+                    else {
+                        throw PostboxError(.csrfFailed, detail: "send the X-CSRF-Token of this session")
+                    }
+                }
+                context.principal = principal
+            }
+        }
+        if let principal = context.principal {
+            context.logger[metadataKey: "user.id"] = .string(principal.userID)
+        }
+        return try await next(request, context)
+    }
+}

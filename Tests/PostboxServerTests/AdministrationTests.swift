@@ -1,0 +1,138 @@
+import Foundation
+import GRDB
+import PostboxTestSupport
+import Testing
+
+@testable import PostboxServer
+
+@Suite("Users, organisations and the audit chain over TLS")
+struct AdministrationTests {
+    @Test func adminsManageUsersAndOrganisationsAndOthersAreForbidden() async throws {
+        try await TestServer.run { server in
+            let admin = try await server.adminToken()
+            let org = try await server.client.sendJSON(
+                .POST, server.url("/v1/organisations"), ["name": "Makler Müller GmbH", "partnerNumber": "P-1001"],
+                headers: server.bearer(admin))
+            #expect(org.status == 201)
+            let orgID = try #require(try org.json()["id"] as? String)
+            let duplicate = try await server.client.sendJSON(
+                .POST, server.url("/v1/organisations"), ["name": "Other", "partnerNumber": "P-1001"],
+                headers: server.bearer(admin))
+            #expect(duplicate.status == 409)
+
+            let brokerWithoutOrg = try await server.client.sendJSON(
+                .POST, server.url("/v1/users"), ["login": "bob", "role": "broker", "displayName": "Bob"],
+                headers: server.bearer(admin))
+            #expect(brokerWithoutOrg.status == 422)
+            let badRole = try await server.client.sendJSON(
+                .POST, server.url("/v1/users"), ["login": "bob", "role": "king", "displayName": "Bob"],
+                headers: server.bearer(admin))
+            #expect(badRole.status == 422)
+
+            let broker = try await server.makeUser("bob", role: "broker", adminToken: admin, organisationId: orgID)
+            let takenLogin = try await server.client.sendJSON(
+                .POST, server.url("/v1/users"), ["login": "bob", "role": "advisor", "displayName": "B"],
+                headers: server.bearer(admin))
+            #expect(takenLogin.status == 409)
+
+            for (method, path) in [("POST", "/v1/users"), ("GET", "/v1/users"), ("POST", "/v1/organisations")] {
+                let response =
+                    method == "GET"
+                    ? try await server.client.send(.GET, server.url(path), headers: server.bearer(broker.token))
+                    : try await server.client.sendJSON(
+                        .POST, server.url(path), ["login": "x", "role": "admin", "displayName": "x", "name": "x",
+                                                  "partnerNumber": "x"], headers: server.bearer(broker.token))
+                #expect(response.status == 403, "\(method) \(path) as broker")
+            }
+
+            let list = try await server.client.send(.GET, server.url("/v1/users"), headers: server.bearer(admin))
+            let items = try #require(try list.json()["items"] as? [[String: Any]])
+            let bob = try #require(items.first { $0["login"] as? String == "bob" })
+            #expect(bob["organisationId"] as? String == orgID)
+            #expect((bob["lastTransaction"] as? [String: Any])?["action"] as? String == "consent.accept")
+        }
+    }
+
+    @Test func disablingAUserEndsTheirSessionsAndAdminsCannotDisableThemselves() async throws {
+        try await TestServer.run { server in
+            let admin = try await server.adminToken()
+            let clerk = try await server.makeUser("clerk", role: "advisor", adminToken: admin)
+            let disable = try await server.client.sendJSON(
+                .PATCH, server.url("/v1/users/\(clerk.id)"), ["status": "disabled"], headers: server.bearer(admin))
+            #expect(disable.status == 200)
+            #expect(try disable.json()["status"] as? String == "disabled")
+            #expect(try await server.client.send(.GET, server.url("/v1/me"), headers: server.bearer(clerk.token)).status == 401)
+            let enable = try await server.client.sendJSON(
+                .PATCH, server.url("/v1/users/\(clerk.id)"), ["status": "active", "role": "dpo"],
+                headers: server.bearer(admin))
+            #expect(try enable.json()["role"] as? String == "dpo")
+            #expect(try await server.login("clerk", "passphrase of clerk 1").count == 43)
+
+            let me = try await server.client.send(.GET, server.url("/v1/me"), headers: server.bearer(admin))
+            let adminID = try #require(try me.json()["id"] as? String)
+            let selfDisable = try await server.client.sendJSON(
+                .PATCH, server.url("/v1/users/\(adminID)"), ["status": "disabled"], headers: server.bearer(admin))
+            #expect(selfDisable.status == 409)
+            let missing = try await server.client.sendJSON(
+                .PATCH, server.url("/v1/users/nope"), ["status": "disabled"], headers: server.bearer(admin))
+            #expect(missing.status == 404)
+        }
+    }
+
+    @Test func theAuditChainVerifiesAndDetectsAnAlteredRow() async throws {
+        try await TestServer.run { server in
+            let admin = try await server.adminToken()
+            let dpo = try await server.makeUser("dora", role: "dpo", adminToken: admin)
+            _ = try await server.client.sendJSON(
+                .POST, server.url("/v1/session"), ["login": "admin", "password": "definitely wrong pw"])
+
+            let events = try await server.client.send(
+                .GET, server.url("/v1/audit?action=session.login-failed"), headers: server.bearer(dpo.token))
+            #expect(events.status == 200)
+            let failed = try #require((try events.json()["items"] as? [[String: Any]])?.first)
+            #expect(failed["objectType"] as? String == "login")
+            #expect(failed["objectId"] as? String != "admin", "attempted logins are hashed")
+            #expect(failed["ipPrefix"] as? String == "127.0.0.0/24")
+            #expect(!String(decoding: events.body, as: UTF8.self).contains(TestServer.adminPassword))
+
+            let member = try await server.makeUser("mia", role: "member", adminToken: admin)
+            #expect(
+                try await server.client.send(.GET, server.url("/v1/audit"), headers: server.bearer(member.token)).status
+                    == 403)
+
+            let verify = try await server.client.send(.GET, server.url("/v1/audit/verify"), headers: server.bearer(dpo.token))
+            #expect(try verify.json()["ok"] as? Bool == true)
+            let count = try #require(try verify.json()["events"] as? Int)
+            #expect(count > 10)
+
+            // Alter one event directly in SQLite, as an intruder with file access would.
+            let db = try DatabaseQueue(path: server.config.databasePath)
+            try await db.write { db in
+                try db.execute(sql: "UPDATE audit_events SET action = 'session.logout' WHERE seq = 5")
+            }
+            let broken = try await server.client.send(.GET, server.url("/v1/audit/verify"), headers: server.bearer(dpo.token))
+            #expect(try broken.json()["ok"] as? Bool == false)
+            #expect(try broken.json()["firstBrokenSeq"] as? Int == 5)
+
+            let cli = try await runProcess(
+                BuildProducts.executable("postbox-server"),
+                ["audit", "verify", "--data-dir", server.config.dataDirectory.path])
+            #expect(cli.status == 1)
+            #expect(cli.stdout.contains("BROKEN at event 5"))
+        }
+    }
+
+    @Test func deletingAnEventBreaksTheChain() async throws {
+        try await TestServer.run { server in
+            let admin = try await server.adminToken()
+            _ = try await server.makeUser("dora", role: "dpo", adminToken: admin)
+            let db = try DatabaseQueue(path: server.config.databasePath)
+            try await db.write { db in try db.execute(sql: "DELETE FROM audit_events WHERE seq = 3") }
+            let cli = try await runProcess(
+                BuildProducts.executable("postbox-server"),
+                ["audit", "verify", "--data-dir", server.config.dataDirectory.path, "--json"])
+            #expect(cli.status == 1)
+            #expect(cli.stdout.contains(#""firstBrokenSeq":4"#))
+        }
+    }
+}
