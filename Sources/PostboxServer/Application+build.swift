@@ -11,6 +11,8 @@ struct ServerDependencies: Sendable {
     let accounts: AccountService
     let sessions: SessionService
     let audit: any AuditLog
+    let references: ReferenceService
+    let tickets: TicketService
 }
 
 /// Opens the store with the configured master key, refusing a missing or wrong key.
@@ -22,7 +24,10 @@ func openDependencies(_ config: ServerConfiguration, now: @escaping Now = system
         throw ConfigurationError(
             "no database at \(config.databasePath); run `postbox-server init --data-dir \(config.dataDirectory.path)` first")
     }
-    let store = try PostboxStore.open(path: config.databasePath, keyRing: keyRing, configuration: config.store)
+    let (keyPath, environment) = (config.keyFilePath, config.environment)
+    let store = try PostboxStore.open(
+        path: config.databasePath, keyRing: keyRing, configuration: config.store,
+        reloadKeyRing: { try KeyFile.loadKeyRing(path: keyPath, environment: environment) })
     let audit = GRDBAuditLog(store: store, now: now)
     let accounts = try AccountService(
         users: GRDBUserRepository(store: store, now: now), organisations: GRDBOrganisationRepository(store: store, now: now),
@@ -32,7 +37,13 @@ func openDependencies(_ config: ServerConfiguration, now: @escaping Now = system
         accounts: accounts, sessions: GRDBSessionRepository(store: store, now: now), audit: audit,
         throttle: LoginThrottle(settings: config.loginThrottle), systemKeys: store.systemKeys,
         settings: config.sessions, now: now)
-    return ServerDependencies(store: store, accounts: accounts, sessions: sessions, audit: audit)
+    let referenceRepository = GRDBReferenceRepository(store: store, now: now)
+    let references = ReferenceService(references: referenceRepository, audit: audit, settings: config.tickets, now: now)
+    let tickets = TicketService(
+        tickets: GRDBTicketRepository(store: store, now: now), references: referenceRepository, audit: audit,
+        settings: config.tickets, termsVersion: config.termsVersion, now: now)
+    return ServerDependencies(
+        store: store, accounts: accounts, sessions: sessions, audit: audit, references: references, tickets: tickets)
 }
 
 /// Builds the router: middleware in order, then every controller.
@@ -51,6 +62,8 @@ func buildRouter(_ config: ServerConfiguration, dependencies: ServerDependencies
     UserController(accounts: dependencies.accounts, audit: dependencies.audit).addRoutes(to: router)
     OrganisationController(accounts: dependencies.accounts).addRoutes(to: router)
     AuditController(audit: dependencies.audit).addRoutes(to: router)
+    ReferenceController(references: dependencies.references).addRoutes(to: router)
+    TicketController(tickets: dependencies.tickets).addRoutes(to: router)
     return router
 }
 

@@ -54,6 +54,8 @@ struct ServerConfiguration: Sendable, Equatable {
     var loginThrottle = LoginThrottleSettings()
     /// Version of the postbox terms every user must accept before using tickets.
     var termsVersion: String = "2026-11"
+    /// Reopen window, rectification window, service number prefix, text limits.
+    var tickets = TicketSettings()
     var logLevel: Logger.Level = .info
     /// Environment the server was started with (for `POSTBOX_MASTER_KEYS`).
     var environment: [String: String] = [:]
@@ -82,6 +84,7 @@ struct ServerConfiguration: Sendable, Equatable {
         var sessions: SessionSettings?
         var loginThrottle: LoginThrottleSettings?
         var termsVersion: String?
+        var tickets: TicketSettings?
         var logLevel: String?
     }
 
@@ -118,6 +121,7 @@ struct ServerConfiguration: Sendable, Equatable {
         if let v = file.sessions { sessions = v }
         if let v = file.loginThrottle { loginThrottle = v }
         if let v = file.termsVersion { termsVersion = v }
+        if let v = file.tickets { tickets = v }
         if let v = file.logLevel {
             guard let level = Logger.Level(rawValue: v) else { throw ConfigurationError("logLevel \(v) is unknown") }
             logLevel = level
@@ -157,7 +161,7 @@ struct ServerConfiguration: Sendable, Equatable {
             host: host, port: port, tls: tls, limits: limits, store: store, ipAnonymisation: ipAnonymisation,
             masterKeyFile: masterKeyFile, databaseFile: databaseFile, passwordHashing: passwordHashing,
             activationValidityDays: activationValidityDays, sessions: sessions, loginThrottle: loginThrottle,
-            termsVersion: termsVersion, logLevel: logLevel.rawValue)
+            termsVersion: termsVersion, tickets: tickets, logLevel: logLevel.rawValue)
     }
 
     private static func describe(_ error: any Error) -> String {

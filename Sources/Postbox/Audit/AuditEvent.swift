@@ -89,6 +89,16 @@ public struct AuditAction: RawRepresentable, Sendable, Hashable, Codable {
     public static let auditRead = AuditAction(rawValue: "audit.read")
     public static let auditVerified = AuditAction(rawValue: "audit.verify")
     public static let systemInitialised = AuditAction(rawValue: "system.init")
+    public static let contractCreated = AuditAction(rawValue: "contract.create")
+    public static let referralCreated = AuditAction(rawValue: "referral.create")
+    public static let referralRead = AuditAction(rawValue: "referral.read")
+    public static let ticketCreated = AuditAction(rawValue: "ticket.create")
+    public static let ticketRead = AuditAction(rawValue: "ticket.read")
+    public static let ticketUpdated = AuditAction(rawValue: "ticket.update")
+    public static let messageCreated = AuditAction(rawValue: "message.create")
+    public static let messagesRead = AuditAction(rawValue: "message.read")
+    public static let messageRectified = AuditAction(rawValue: "message.rectify")
+    public static let keysRotated = AuditAction(rawValue: "keys.rotate")
 }
 
 /// Result of checking the hash chain.

@@ -113,7 +113,7 @@ public struct SessionService: Sendable {
         }
         return Principal(
             userID: session.userID, login: session.login, role: session.role, organisationID: session.organisationID,
-            sessionID: session.id, consentVersion: session.consentVersion)
+            sessionID: session.id, consentVersion: session.consentVersion, subjectID: session.subjectID)
     }
 
     /// Ends the principal's session.

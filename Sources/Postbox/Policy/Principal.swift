@@ -7,9 +7,12 @@ public struct Principal: Sendable, Equatable {
     public let sessionID: String
     /// Version of the postbox terms this account accepted, or nil.
     public let consentVersion: String?
+    /// The data subject a member account belongs to (links it to contracts), or nil.
+    public let subjectID: String?
 
     public init(
-        userID: String, login: String, role: Role, organisationID: String?, sessionID: String, consentVersion: String?
+        userID: String, login: String, role: Role, organisationID: String?, sessionID: String, consentVersion: String?,
+        subjectID: String? = nil
     ) {
         self.userID = userID
         self.login = login
@@ -17,6 +20,7 @@ public struct Principal: Sendable, Equatable {
         self.organisationID = organisationID
         self.sessionID = sessionID
         self.consentVersion = consentVersion
+        self.subjectID = subjectID
     }
 
     /// The principal as the actor of an audited action from `ipPrefix`.

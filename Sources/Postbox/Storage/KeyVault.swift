@@ -1,12 +1,37 @@
 import Foundation
 import GRDB
+import Synchronization
+
+/// The current master key ring, reloadable when `keys rotate` added a key while serving.
+final class KeyRingSource: Sendable {
+    private let ring: Mutex<KeyRing>
+    private let reload: (@Sendable () throws -> KeyRing)?
+
+    init(_ ring: KeyRing, reload: (@Sendable () throws -> KeyRing)?) {
+        self.ring = Mutex(ring)
+        self.reload = reload
+    }
+
+    var current: KeyRing { ring.withLock { $0 } }
+
+    /// Reloads the ring (e.g. the key file) and returns it, or nil if it cannot be reloaded.
+    func reloaded() -> KeyRing? {
+        guard let reload, let fresh = try? reload() else { return nil }
+        ring.withLock { $0 = fresh }
+        return fresh
+    }
+}
 
 /// Creates, unwraps and rewraps the data keys stored in `data_keys`.
 public struct KeyVault: Sendable {
-    /// The master keys.
-    public let keyRing: KeyRing
+    let source: KeyRingSource
 
-    init(keyRing: KeyRing) { self.keyRing = keyRing }
+    /// The master keys.
+    public var keyRing: KeyRing { source.current }
+
+    init(keyRing: KeyRing, reload: (@Sendable () throws -> KeyRing)? = nil) {
+        source = KeyRingSource(keyRing, reload: reload)
+    }
 
     /// Records the ring's key ids in `master_keys` (ids only).
     func registerMasterKeys(_ db: Database) throws {
@@ -37,7 +62,13 @@ public struct KeyVault: Sendable {
         guard let row = try Row.fetchOne(db, SQLRequest(literal: "SELECT master_key_id, wrapped FROM data_keys WHERE id = \(id)"))
         else { throw StoreError.notFound }
         let wrapped = WrappedKey(masterKeyID: row["master_key_id"], bytes: [UInt8](row["wrapped"] as Data))
-        return try keyRing.unwrap(wrapped, dataKeyID: id)
+        do {
+            return try keyRing.unwrap(wrapped, dataKeyID: id)
+        } catch let error as CryptoError where error == .unknownKeyID {
+            // A rotation may have added a key since start: read the key source again, once.
+            guard let fresh = source.reloaded() else { throw CryptoError.unknownKeyID }
+            return try fresh.unwrap(wrapped, dataKeyID: id)
+        }
     }
 
     /// Deletes the data key `id`: everything sealed under it becomes unreadable.
@@ -45,8 +76,10 @@ public struct KeyVault: Sendable {
         try db.execute(literal: "DELETE FROM data_keys WHERE id = \(id)")
     }
 
-    /// Rewraps every data key not under the active master key; returns how many changed.
+    /// Rewraps every data key not under the active master key and marks the other master keys
+    /// retired; returns how many data keys changed.
     func rewrapAll(_ db: Database) throws -> Int {
+        let keyRing = self.keyRing
         let active = keyRing.active.id
         let rows = try Row.fetchAll(
             db, SQLRequest(literal: "SELECT id, master_key_id, wrapped FROM data_keys WHERE master_key_id <> \(active)"))
@@ -61,6 +94,8 @@ public struct KeyVault: Sendable {
                     WHERE id = \(id)
                     """)
         }
+        try db.execute(
+            literal: "UPDATE master_keys SET retired_at = \(Date()) WHERE id <> \(active) AND retired_at IS NULL")
         return rows.count
     }
 }

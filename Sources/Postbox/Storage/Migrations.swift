@@ -9,6 +9,7 @@ enum PostboxMigrations {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-initial-schema", migrate: v1InitialSchema)
         migrator.registerMigration("v2-accounts", migrate: v2Accounts)
+        migrator.registerMigration("v3-tickets", migrate: v3Tickets)
         return migrator
     }
 

@@ -39,8 +39,13 @@ public struct PostboxStore: Sendable {
 
     /// Opens (creating if needed) the database at `path` with `keyRing`.
     ///
+    /// - Parameter reloadKeyRing: reads the key source again when a data key names a master key
+    ///   the ring does not hold (added by `keys rotate` while serving).
     /// - Throws: ``StoreError`` `.wrongMasterKey` if the ring cannot unwrap the database's keys.
-    public static func open(path: String, keyRing: KeyRing, configuration: StoreConfiguration = .init()) throws -> PostboxStore {
+    public static func open(
+        path: String, keyRing: KeyRing, configuration: StoreConfiguration = .init(),
+        reloadKeyRing: (@Sendable () throws -> KeyRing)? = nil
+    ) throws -> PostboxStore {
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.maximumReaderCount = configuration.maximumReaderCount
@@ -51,7 +56,7 @@ public struct PostboxStore: Sendable {
         }
         let pool = try DatabasePool(path: path, configuration: config)
         try PostboxMigrations.migrator.migrate(pool)
-        let vault = KeyVault(keyRing: keyRing)
+        let vault = KeyVault(keyRing: keyRing, reload: reloadKeyRing)
         let systemKeys = try pool.write { db in
             try vault.registerMasterKeys(db)
             return try SystemKeys.loadOrCreate(db, vault: vault)
@@ -67,6 +72,17 @@ public struct PostboxStore: Sendable {
     /// Writes the WAL back into the main file and truncates it.
     public func checkpoint() throws {
         _ = try writer.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+    }
+
+    /// Rewraps every data key under the ring's active master key in one transaction, marks the
+    /// other master keys retired and records `audit`; returns how many data keys were rewrapped.
+    public func rewrapDataKeys(audit: AuditDraft) throws -> Int {
+        try writer.write { db in
+            try vault.registerMasterKeys(db)
+            let count = try vault.rewrapAll(db)
+            try GRDBAuditLog.append(db, audit, at: Date(), key: systemKeys.audit)
+            return count
+        }
     }
 
     /// Runs `PRAGMA integrity_check`; returns `["ok"]` for a sound file.

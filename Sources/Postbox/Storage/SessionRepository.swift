@@ -10,6 +10,7 @@ public struct StoredSession: Sendable, Equatable {
     public let status: AccountStatus
     public let organisationID: String?
     public let consentVersion: String?
+    public let subjectID: String?
     public let lastSeenAt: Date
     public let expiresAt: Date
 }
@@ -52,6 +53,7 @@ public struct GRDBSessionRepository: SessionRepository {
             let request = SQLRequest<Row>(
                 literal: """
                     SELECT s.id, s.user_id, s.last_seen_at, s.expires_at, u.login, u.role, u.status, u.organisation_id,
+                           u.subject_id,
                            (SELECT c.version FROM consents c
                              WHERE c.user_id = u.id AND c.withdrawn_at IS NULL ORDER BY c.id DESC LIMIT 1) AS consent
                     FROM sessions s JOIN users u ON u.id = s.user_id
@@ -62,7 +64,7 @@ public struct GRDBSessionRepository: SessionRepository {
                     id: row["id"], userID: row["user_id"], login: row["login"],
                     role: Role(rawValue: row["role"]) ?? .member,
                     status: AccountStatus(rawValue: row["status"]) ?? .disabled, organisationID: row["organisation_id"],
-                    consentVersion: row["consent"], lastSeenAt: row["last_seen_at"], expiresAt: row["expires_at"])
+                    consentVersion: row["consent"], subjectID: row["subject_id"], lastSeenAt: row["last_seen_at"], expiresAt: row["expires_at"])
             }
         }
     }

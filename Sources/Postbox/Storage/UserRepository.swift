@@ -65,17 +65,24 @@ public struct GRDBUserRepository: UserRepository {
                     throw PostboxError.invalid([.init(field: "organisationId", message: "no such organisation")])
                 }
             }
+            // A member is a data subject: link the account to the subject of its member number.
+            var subjectID: String?
+            if new.role == .member {
+                var identifiers = [SubjectIdentifier(.login, new.login.lowercased())]
+                if let member = new.memberNumber { identifiers.insert(SubjectIdentifier(.memberNumber, member, strong: true), at: 0) }
+                subjectID = try SubjectIndex.resolve(db, identifiers, indexer: store.systemKeys.blindIndexer, now: created)
+            }
             let dataKey = try store.vault.createDataKey(db, purpose: "user")
             let sealedName = Data(dataKey.key.seal(new.displayName, at: Self.location(id, "display_name")))
             let sealedMember = new.memberNumber.map { Data(dataKey.key.seal($0, at: Self.location(id, "member_number"))) }
             try db.execute(
                 literal: """
-                    INSERT INTO users (id, login, role, status, organisation_id, data_key_id, display_name,
+                    INSERT INTO users (id, login, role, status, organisation_id, subject_id, data_key_id, display_name,
                                        member_number, member_number_index, activation_hash, activation_expires_at,
                                        created_at, updated_at)
                     VALUES (\(id), \(new.login), \(new.role.rawValue), \(AccountStatus.pending.rawValue),
-                            \(new.organisationID), \(dataKey.id), \(sealedName), \(sealedMember), \(memberIndex),
-                            \(activationCodeHash), \(expiresAt), \(created), \(created))
+                            \(new.organisationID), \(subjectID), \(dataKey.id), \(sealedName), \(sealedMember),
+                            \(memberIndex), \(activationCodeHash), \(expiresAt), \(created), \(created))
                     """)
             var record = audit
             record.objectID = id

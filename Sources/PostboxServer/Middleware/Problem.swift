@@ -41,6 +41,12 @@ struct Problem: Error, Encodable, Sendable {
             return from(error)
         case let error as any HTTPResponseError:
             return from(status: error.status)
+        case let error as StoreError where error == .notFound:
+            return from(status: .notFound)
+        case let error as CryptoError where error == .decryptionFailed || error == .malformedCiphertext:
+            return Problem(
+                slug: "data-integrity", title: "Stored data failed its integrity check", status: .internalServerError,
+                detail: "An encrypted value could not be verified; it was altered or moved. The operator has been told.")
         default:
             return nil
         }
@@ -78,6 +84,7 @@ struct Problem: Error, Encodable, Sendable {
         case .unsupportedMediaType:
             Problem(slug: "unsupported-media-type", title: "Unsupported media type", status: status)
         case .unauthorized: Problem(slug: "unauthorised", title: "Authentication required", status: status)
+        case .forbidden: Problem(slug: "forbidden", title: "Forbidden", status: status)
         default:
             status.code >= 500
                 ? internalError : Problem(slug: "http-\(status.code)", title: status.reasonPhrase, status: status)

@@ -14,7 +14,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             if let problem = Problem.from(error) {
                 if problem.status >= 500 {
-                    context.logger.error("request failed", metadata: ["error.type": "\(type(of: error))"])
+                    context.logger.error(
+                        "request failed",
+                        metadata: ["error.type": "\(type(of: error))", "problem.type": "\(problem.type)"])
                 }
                 return problem.response()
             }

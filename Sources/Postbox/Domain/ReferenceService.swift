@@ -1,0 +1,150 @@
+import Foundation
+
+/// Registering contracts and referrals, with validation, normalisation and subject linking.
+public struct ReferenceService: Sendable {
+    let references: any ReferenceRepository
+    let audit: any AuditLog
+    let settings: TicketSettings
+    let now: Now
+
+    public init(references: any ReferenceRepository, audit: any AuditLog, settings: TicketSettings, now: @escaping Now) {
+        self.references = references
+        self.audit = audit
+        self.settings = settings
+        self.now = now
+    }
+
+    /// A name: 1-100 printable characters on one line.
+    static func name(_ raw: String?, field: String, required: Bool, issues: inout [PostboxError.FieldIssue]) -> String? {
+        guard let raw else {
+            if required { issues.append(.init(field: field, message: "is required")) }
+            return nil
+        }
+        guard let text = FreeText.clean(raw, multiline: false), (1...100).contains(text.count) else {
+            issues.append(.init(field: field, message: "1-100 printable characters"))
+            return nil
+        }
+        return text
+    }
+
+    /// Registers a contract; a member with the holder's member number is linked to it.
+    public func registerContract(
+        number: String, holder: Holder, advisorID: String?, by principal: Principal, channel: String, ipPrefix: String?
+    ) async throws -> Contract {
+        try RegisterContractRule().require(principal)
+        var issues: [PostboxError.FieldIssue] = []
+        let normalised = Identifier.policyNumber(number)
+        if normalised == nil { issues.append(.init(field: "number", message: "3-32 letters, digits or -./")) }
+        let surname = Self.name(holder.surname, field: "holder.surname", required: true, issues: &issues)
+        let firstName = Self.name(holder.firstName, field: "holder.firstName", required: false, issues: &issues)
+        let member = holder.memberNumber.map(Identifier.memberNumber)
+        if let member, member.isEmpty || member.count > 32 || !member.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
+            issues.append(.init(field: "holder.memberNumber", message: "1-32 letters and digits"))
+        }
+        guard issues.isEmpty, let normalised, let surname else { throw PostboxError.invalid(issues) }
+        var identifiers = [SubjectIdentifier(.policyNumber, Identifier.policyIndexForm(normalised), strong: true)]
+        if let member { identifiers.append(SubjectIdentifier(.memberNumber, member, strong: true)) }
+        return try await references.createContract(
+            number: normalised, holder: Holder(surname: surname, firstName: firstName, memberNumber: member),
+            advisorID: advisorID, identifiers: identifiers,
+            origin: Origin(
+                authorID: principal.userID, role: principal.role, organisationID: principal.organisationID,
+                channel: channel, ipPrefix: ipPrefix, createdAt: now()),
+            audit: .by(principal.actor(ipPrefix: ipPrefix), .contractCreated, objectType: "contract"))
+    }
+
+    /// What a broker sends for a referral, before validation.
+    public struct ReferralInput: Sendable {
+        public var surname: String
+        public var phone: String
+        public var licensePlate: String
+        public var policyNumber: String
+        public var firstName: String?
+        public var email: String?
+        public var damageType: DamageType?
+        public var remarks: String?
+        public var consent: Bool
+
+        public init(
+            surname: String, phone: String, licensePlate: String, policyNumber: String, firstName: String?,
+            email: String?, damageType: DamageType?, remarks: String?, consent: Bool
+        ) {
+            self.surname = surname
+            self.phone = phone
+            self.licensePlate = licensePlate
+            self.policyNumber = policyNumber
+            self.firstName = firstName
+            self.email = email
+            self.damageType = damageType
+            self.remarks = remarks
+            self.consent = consent
+        }
+    }
+
+    /// Records a referral for the broker's organisation. Optional fields need `consent`.
+    public func createReferral(_ input: ReferralInput, by principal: Principal, channel: String, ipPrefix: String?)
+        async throws -> Referral
+    {
+        try CreateReferralRule().require(principal)
+        var issues: [PostboxError.FieldIssue] = []
+        let surname = Self.name(input.surname, field: "surname", required: true, issues: &issues)
+        let phone = Identifier.phone(input.phone)
+        if phone == nil { issues.append(.init(field: "phone", message: "6-15 digits, optionally with a leading +")) }
+        let plate = Identifier.licencePlate(input.licensePlate)
+        if plate == nil { issues.append(.init(field: "licensePlate", message: "a German plate like M-AB 1234")) }
+        let policy = Identifier.policyNumber(input.policyNumber)
+        if policy == nil { issues.append(.init(field: "policyNumber", message: "3-32 letters, digits or -./")) }
+
+        let optional: [(String, Bool)] = [
+            ("firstName", input.firstName != nil), ("email", input.email != nil),
+            ("damageType", input.damageType != nil), ("remarks", input.remarks != nil),
+        ]
+        if !input.consent {
+            for (field, present) in optional where present {
+                issues.append(.init(field: field, message: "only with consent: true (the customer agreed to pass it on)"))
+            }
+        }
+        let firstName = Self.name(input.firstName, field: "firstName", required: false, issues: &issues)
+        let email = input.email.flatMap { raw -> String? in
+            let value = Identifier.email(raw)
+            if value == nil { issues.append(.init(field: "email", message: "not an e-mail address")) }
+            return value
+        }
+        let remarks = input.remarks.flatMap { raw -> String? in
+            guard let text = FreeText.clean(raw, multiline: true), text.count <= settings.text.remarksMaxLength else {
+                issues.append(.init(field: "remarks", message: "at most \(settings.text.remarksMaxLength) printable characters"))
+                return nil
+            }
+            return text.isEmpty ? nil : text
+        }
+        guard issues.isEmpty, let surname, let phone, let plate, let policy else { throw PostboxError.invalid(issues) }
+
+        var identifiers = [
+            SubjectIdentifier(.policyNumber, Identifier.policyIndexForm(policy), strong: true),
+            SubjectIdentifier(.licencePlate, plate.filter { $0 != " " && $0 != "-" }),
+            SubjectIdentifier(.phone, phone),
+            SubjectIdentifier(.surnamePhone, Identifier.surnameIndexForm(surname) + "|" + phone),
+        ]
+        if let email { identifiers.append(SubjectIdentifier(.email, email)) }
+        let details = ReferralDetails(
+            surname: surname, phone: phone, licensePlate: plate, policyNumber: policy, firstName: firstName, email: email,
+            damageType: input.damageType, remarks: remarks, consent: input.consent)
+        return try await references.createReferral(
+            details: details, organisationID: principal.organisationID,
+            serviceNumberPrefix: settings.serviceNumberPrefix, identifiers: identifiers,
+            origin: Origin(
+                authorID: principal.userID, role: principal.role, organisationID: principal.organisationID,
+                channel: channel, ipPrefix: ipPrefix, createdAt: now()),
+            audit: .by(principal.actor(ipPrefix: ipPrefix), .referralCreated, objectType: "referral"))
+    }
+
+    /// The referral `number` if the principal may read it (404 otherwise); the read is audited.
+    public func referral(number: String, by principal: Principal, ipPrefix: String?) async throws -> Referral {
+        guard let (referral, scope) = try await references.referral(number: number),
+            ReadReferralRule().permits(principal, scope)
+        else { throw PostboxError(.notFound, detail: "no such referral") }
+        try await audit.record(
+            .by(principal.actor(ipPrefix: ipPrefix), .referralRead, objectType: "referral", objectID: referral.id))
+        return referral
+    }
+}

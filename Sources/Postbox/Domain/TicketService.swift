@@ -1,0 +1,199 @@
+import Foundation
+
+/// Ticket threads: opening, listing, reading, replying, status and assignment, rectification.
+///
+/// Every decision goes through the rules in `Policy/`; an object the caller may not see is
+/// reported as not found. Reads of content are audited.
+public struct TicketService: Sendable {
+    let tickets: any TicketRepository
+    let references: any ReferenceRepository
+    let audit: any AuditLog
+    let settings: TicketSettings
+    let termsVersion: String
+    let now: Now
+
+    public init(
+        tickets: any TicketRepository, references: any ReferenceRepository, audit: any AuditLog,
+        settings: TicketSettings, termsVersion: String, now: @escaping Now
+    ) {
+        self.tickets = tickets
+        self.references = references
+        self.audit = audit
+        self.settings = settings
+        self.termsVersion = termsVersion
+        self.now = now
+    }
+
+    static let notFound = PostboxError(.notFound, detail: "no such ticket")
+
+    /// Ticket and message endpoints need the current terms accepted.
+    func requireConsent(_ principal: Principal) throws {
+        guard ConsentRule(currentVersion: termsVersion).permits(principal) else {
+            throw PostboxError(.consentRequired, detail: "accept the postbox terms \(termsVersion) first (POST /v1/me/consent)")
+        }
+    }
+
+    func origin(_ principal: Principal, channel: String, ipPrefix: String?) -> Origin {
+        Origin(
+            authorID: principal.userID, role: principal.role, organisationID: principal.organisationID, channel: channel,
+            ipPrefix: ipPrefix, createdAt: now())
+    }
+
+    func cleanTitle(_ raw: String) throws -> String {
+        guard let text = FreeText.clean(raw, multiline: false), (1...settings.text.titleMaxLength).contains(text.count)
+        else {
+            throw PostboxError.invalid([
+                .init(field: "subject", message: "1-\(settings.text.titleMaxLength) printable characters on one line")
+            ])
+        }
+        return text
+    }
+
+    func cleanBody(_ raw: String) throws -> String {
+        guard let text = FreeText.clean(raw, multiline: true), (1...settings.text.bodyMaxLength).contains(text.count)
+        else {
+            throw PostboxError.invalid([
+                .init(field: "body", message: "1-\(settings.text.bodyMaxLength) characters without control characters")
+            ])
+        }
+        return text
+    }
+
+    // MARK: - Tickets
+
+    /// Opens a ticket on a reference with its first message.
+    public func open(
+        referenceKind: ReferenceKind, referenceNumber: String, subject: String, body: String, by principal: Principal,
+        channel: String, ipPrefix: String?
+    ) async throws -> (Ticket, Message) {
+        try requireConsent(principal)
+        let title = try cleanTitle(subject)
+        let text = try cleanBody(body)
+        let number = referenceKind == .contract ? Identifier.policyNumber(referenceNumber) ?? referenceNumber : referenceNumber
+        guard let (referenceID, scope) = try await references.scope(kind: referenceKind, number: number),
+            OpenTicketRule().permits(principal, scope)
+        else { throw PostboxError(.notFound, detail: "no such reference") }
+        return try await tickets.create(
+            referenceID: referenceID, subjectID: scope.subjectID, title: title, body: text,
+            origin: origin(principal, channel: channel, ipPrefix: ipPrefix),
+            audit: .by(principal.actor(ipPrefix: ipPrefix), .ticketCreated, objectType: "ticket"))
+    }
+
+    /// Tickets the principal may see, newest activity first, with the cursor of the next page.
+    public func list(by principal: Principal, status: TicketStatus?, cursor: String?, limit: Int) async throws
+        -> (tickets: [Ticket], next: String?)
+    {
+        try requireConsent(principal)
+        guard (1...100).contains(limit) else {
+            throw PostboxError.invalid([.init(field: "limit", message: "must be 1-100")])
+        }
+        var after: TicketCursor?
+        if let cursor {
+            guard let bytes = Base64URL.decode(cursor), let decoded = try? JSONDecoder().decode(TicketCursor.self, from: Data(bytes))
+            else { throw PostboxError.invalid([.init(field: "cursor", message: "not a cursor from this API")]) }
+            after = decoded
+        }
+        let page = try await tickets.list(for: principal, status: status, after: after, limit: limit)
+        let next = page.tickets.count == limit
+            ? page.cursors.last.flatMap { try? JSONEncoder().encode($0) }.map { Base64URL.encode([UInt8]($0)) } : nil
+        return (page.tickets, next)
+    }
+
+    /// A ticket the principal may read (404 otherwise); the read is audited.
+    public func ticket(id: String, by principal: Principal, ipPrefix: String?) async throws -> Ticket {
+        try requireConsent(principal)
+        guard let scope = try await tickets.scope(ticketID: id), ReadTicketRule().permits(principal, scope),
+            let ticket = try await tickets.ticket(id: id)
+        else { throw Self.notFound }
+        try await audit.record(.by(principal.actor(ipPrefix: ipPrefix), .ticketRead, objectType: "ticket", objectID: id))
+        return ticket
+    }
+
+    /// Changes status and/or assignee (advisors who may read the ticket).
+    public func update(
+        id: String, status: TicketStatus?, assigneeID: String??, by principal: Principal, ipPrefix: String?
+    ) async throws -> Ticket {
+        try requireConsent(principal)
+        guard let scope = try await tickets.scope(ticketID: id), ReadTicketRule().permits(principal, scope) else {
+            throw Self.notFound
+        }
+        guard ManageTicketRule().permits(principal, scope) else {
+            throw PostboxError(.forbidden, detail: "only advisors change status and assignment")
+        }
+        guard status != nil || assigneeID != nil else {
+            throw PostboxError.invalid([.init(field: "status", message: "give status and/or assigneeId")])
+        }
+        return try await tickets.update(
+            ticketID: id, status: status, assigneeID: assigneeID,
+            audit: .by(principal.actor(ipPrefix: ipPrefix), .ticketUpdated, objectType: "ticket"))
+    }
+
+    // MARK: - Messages
+
+    /// Replies in a ticket. A member or broker reply sets it `open` (reopening a closed ticket
+    /// within the reopen window, 409 after it); an advisor reply sets it `answered`.
+    public func reply(ticketID: String, body: String, by principal: Principal, channel: String, ipPrefix: String?)
+        async throws -> Message
+    {
+        try requireConsent(principal)
+        let text = try cleanBody(body)
+        guard let scope = try await tickets.scope(ticketID: ticketID), ReplyTicketRule().permits(principal, scope) else {
+            throw Self.notFound
+        }
+        let role = principal.role
+        let window = TimeInterval(settings.reopenWindowDays * 86_400)
+        let current = now()
+        return try await tickets.addMessage(
+            ticketID: ticketID, body: text, origin: origin(principal, channel: channel, ipPrefix: ipPrefix),
+            transition: { status, closedAt in
+                if role == .advisor {
+                    if status == .closed { throw PostboxError(.conflict, detail: "the ticket is closed; reopen it first") }
+                    return .answered
+                }
+                if status == .closed, current.timeIntervalSince(closedAt ?? current) > window {
+                    throw PostboxError(.conflict, detail: "the ticket was closed too long ago; open a new one")
+                }
+                return .open
+            },
+            audit: .by(principal.actor(ipPrefix: ipPrefix), .messageCreated, objectType: "message"))
+    }
+
+    /// The latest `limit` messages before `before` (sequence number), oldest first. The DPO
+    /// also gets earlier revisions of rectified messages. The read is audited.
+    public func messages(ticketID: String, before: Int?, limit: Int, by principal: Principal, ipPrefix: String?)
+        async throws -> [Message]
+    {
+        try requireConsent(principal)
+        guard (1...100).contains(limit) else { throw PostboxError.invalid([.init(field: "limit", message: "must be 1-100")]) }
+        guard let scope = try await tickets.scope(ticketID: ticketID), ReadTicketRule().permits(principal, scope) else {
+            throw Self.notFound
+        }
+        let messages = try await tickets.messages(
+            ticketID: ticketID, before: before, limit: limit, includeRevisions: principal.role == .dpo)
+        try await audit.record(
+            .by(principal.actor(ipPrefix: ipPrefix), .messagesRead, objectType: "ticket", objectID: ticketID))
+        return messages
+    }
+
+    /// Rectifies a message: by its author within the window, or by the DPO. The old text is kept
+    /// encrypted as a revision that only the DPO sees.
+    public func rectify(messageID: String, body: String, reason: String, by principal: Principal, ipPrefix: String?)
+        async throws -> Message
+    {
+        try requireConsent(principal)
+        let text = try cleanBody(body)
+        guard let why = FreeText.clean(reason, multiline: false), (1...500).contains(why.count) else {
+            throw PostboxError.invalid([.init(field: "reason", message: "1-500 printable characters")])
+        }
+        guard let (scope, authorID, createdAt) = try await tickets.messageScope(id: messageID),
+            ReadTicketRule().permits(principal, scope)
+        else { throw PostboxError(.notFound, detail: "no such message") }
+        let within = now().timeIntervalSince(createdAt) <= TimeInterval(settings.rectificationWindowHours * 3600)
+        guard RectifyMessageRule().permits(principal, authorID: authorID, withinWindow: within, ticket: scope) else {
+            throw PostboxError(.forbidden, detail: "only the author within \(settings.rectificationWindowHours) h, or the DPO, may rectify")
+        }
+        return try await tickets.rectify(
+            messageID: messageID, body: text, reason: why, by: principal.userID,
+            audit: .by(principal.actor(ipPrefix: ipPrefix), .messageRectified, objectType: "message"))
+    }
+}

@@ -1,0 +1,332 @@
+import Foundation
+import GRDB
+
+/// Position in the ticket list (newest activity first).
+public struct TicketCursor: Sendable, Equatable, Codable {
+    public let lastActivity: String
+    public let id: String
+}
+
+/// Tickets and messages; titles, bodies and revisions are sealed under the ticket's data key.
+public protocol TicketRepository: Sendable {
+    func create(referenceID: String, subjectID: String?, title: String, body: String, origin: Origin, audit: AuditDraft)
+        async throws -> (Ticket, Message)
+    func scope(ticketID: String) async throws -> TicketScope?
+    func ticket(id: String) async throws -> Ticket?
+    /// Tickets `principal` may see (filtered in SQL by role), newest activity first.
+    func list(for principal: Principal, status: TicketStatus?, after: TicketCursor?, limit: Int) async throws
+        -> (tickets: [Ticket], cursors: [TicketCursor])
+    /// Appends a message; `transition` gets the current status and closing time and returns the new status.
+    func addMessage(
+        ticketID: String, body: String, origin: Origin,
+        transition: @Sendable (TicketStatus, Date?) throws -> TicketStatus, audit: AuditDraft
+    ) async throws -> Message
+    func messages(ticketID: String, before: Int?, limit: Int, includeRevisions: Bool) async throws -> [Message]
+    func update(ticketID: String, status: TicketStatus?, assigneeID: String??, audit: AuditDraft) async throws -> Ticket
+    func messageScope(id: String) async throws -> (ticket: TicketScope, authorID: String?, createdAt: Date)?
+    func rectify(messageID: String, body: String, reason: String, by userID: String, audit: AuditDraft) async throws
+        -> Message
+}
+
+/// ``TicketRepository`` over the SQLite store.
+public struct GRDBTicketRepository: TicketRepository {
+    let store: PostboxStore
+    let now: Now
+
+    public init(store: PostboxStore, now: @escaping Now = systemNow) {
+        self.store = store
+        self.now = now
+    }
+
+    static func location(_ table: String, _ id: String, _ field: String) -> FieldLocation {
+        FieldLocation(table: table, rowID: id, field: field)
+    }
+
+    private func append(_ db: Database, _ audit: AuditDraft, objectID: String) throws {
+        var record = audit
+        record.objectID = objectID
+        try GRDBAuditLog.append(db, record, at: now(), key: store.systemKeys.audit)
+    }
+
+    // MARK: - Tickets
+
+    public func create(
+        referenceID: String, subjectID: String?, title: String, body: String, origin: Origin, audit: AuditDraft
+    ) async throws -> (Ticket, Message) {
+        let ticketID = UUID().uuidString.lowercased()
+        let messageID = UUID().uuidString.lowercased()
+        return try await store.writer.write { db in
+            let dataKey = try store.vault.createDataKey(db, purpose: "ticket")
+            let sealedTitle = Data(dataKey.key.seal(title, at: Self.location("tickets", ticketID, "title")))
+            try db.execute(
+                literal: """
+                    INSERT INTO tickets (id, ref_id, subject_id, status, data_key_id, title, author_id, author_role,
+                                         organisation_id, channel, ip_prefix, created_at, last_activity_at)
+                    VALUES (\(ticketID), \(referenceID), \(subjectID), \(TicketStatus.open.rawValue), \(dataKey.id),
+                            \(sealedTitle), \(origin.authorID), \(origin.role?.rawValue), \(origin.organisationID),
+                            \(origin.channel), \(origin.ipPrefix), \(origin.createdAt), \(origin.createdAt))
+                    """)
+            try insertMessage(db, id: messageID, ticketID: ticketID, seq: 1, body: body, key: dataKey.key, origin: origin)
+            try append(db, audit, objectID: ticketID)
+            guard let ticket = try fetchTicket(db, id: ticketID) else { throw StoreError.notFound }
+            let message = Message(
+                id: messageID, ticketID: ticketID, seq: 1, body: body, origin: origin, authorName: nil, editedAt: nil,
+                revisions: [])
+            return (ticket, message)
+        }
+    }
+
+    private func insertMessage(
+        _ db: Database, id: String, ticketID: String, seq: Int, body: String, key: SecretKey, origin: Origin
+    ) throws {
+        let sealed = Data(key.seal(body, at: Self.location("messages", id, "body")))
+        try db.execute(
+            literal: """
+                INSERT INTO messages (id, ticket_id, seq, body, author_id, author_role, organisation_id, channel,
+                                      ip_prefix, created_at)
+                VALUES (\(id), \(ticketID), \(seq), \(sealed), \(origin.authorID), \(origin.role?.rawValue ?? "system"),
+                        \(origin.organisationID), \(origin.channel), \(origin.ipPrefix), \(origin.createdAt))
+                """)
+    }
+
+    static let scopeColumns: SQL = """
+        t.id, t.status, t.assignee_id, t.subject_id, t.data_key_id, t.title, t.author_id, t.author_role,
+        t.organisation_id, t.channel, t.ip_prefix, t.created_at, t.last_activity_at, t.closed_at,
+        r.id AS ref_id, r.kind AS ref_kind, r.number AS ref_number, r.organisation_id AS ref_org,
+        r.advisor_id AS ref_advisor, s.restricted_at
+        """
+
+    public func scope(ticketID: String) async throws -> TicketScope? {
+        try await store.writer.read { db in
+            let request = SQLRequest<Row>(
+                literal: """
+                    SELECT \(Self.scopeColumns) FROM tickets t JOIN refs r ON r.id = t.ref_id
+                    LEFT JOIN subjects s ON s.id = t.subject_id WHERE t.id = \(ticketID)
+                    """)
+            return try Row.fetchOne(db, request).map(Self.scope)
+        }
+    }
+
+    static func scope(_ row: Row) -> TicketScope {
+        TicketScope(
+            ticketID: row["id"], referenceKind: ReferenceKind(rawValue: row["ref_kind"]) ?? .contract,
+            referenceOrganisationID: row["ref_org"], referenceAdvisorID: row["ref_advisor"],
+            subjectID: row["subject_id"], assigneeID: row["assignee_id"],
+            restricted: (row["restricted_at"] as Date?) != nil)
+    }
+
+    public func ticket(id: String) async throws -> Ticket? {
+        try await store.writer.read { db in try fetchTicket(db, id: id) }
+    }
+
+    private func fetchTicket(_ db: Database, id: String) throws -> Ticket? {
+        let request = SQLRequest<Row>(
+            literal: """
+                SELECT \(Self.scopeColumns) FROM tickets t JOIN refs r ON r.id = t.ref_id
+                LEFT JOIN subjects s ON s.id = t.subject_id WHERE t.id = \(id)
+                """)
+        return try Row.fetchOne(db, request).map { try decodeTicket($0, db) }
+    }
+
+    private func decodeTicket(_ row: Row, _ db: Database) throws -> Ticket {
+        let id: String = row["id"]
+        let key = try store.vault.dataKey(db, id: row["data_key_id"])
+        return Ticket(
+            id: id, referenceID: row["ref_id"], referenceKind: ReferenceKind(rawValue: row["ref_kind"]) ?? .contract,
+            referenceNumber: row["ref_number"], subjectID: row["subject_id"],
+            status: TicketStatus(rawValue: row["status"]) ?? .open, assigneeID: row["assignee_id"],
+            title: try key.openText([UInt8](row["title"] as Data), at: Self.location("tickets", id, "title")),
+            origin: Self.origin(row), lastActivityAt: row["last_activity_at"])
+    }
+
+    static func origin(_ row: Row) -> Origin {
+        Origin(
+            authorID: row["author_id"], role: (row["author_role"] as String?).flatMap(Role.init(rawValue:)),
+            organisationID: row["organisation_id"], channel: row["channel"], ipPrefix: row["ip_prefix"],
+            createdAt: row["created_at"])
+    }
+
+    public func list(for principal: Principal, status: TicketStatus?, after: TicketCursor?, limit: Int) async throws
+        -> (tickets: [Ticket], cursors: [TicketCursor])
+    {
+        let filter: SQL
+        switch principal.role {
+        case .member:
+            filter = "t.subject_id = \(principal.subjectID ?? "") AND s.restricted_at IS NULL"
+        case .broker:
+            filter = "r.kind = 'referral' AND r.organisation_id = \(principal.organisationID ?? "") AND s.restricted_at IS NULL"
+        case .advisor:
+            filter = """
+                (t.assignee_id IS NULL OR t.assignee_id = \(principal.userID) OR r.advisor_id = \(principal.userID))
+                AND s.restricted_at IS NULL
+                """
+        case .dpo:
+            filter = "1 = 1"
+        case .admin:
+            return ([], [])
+        }
+        var sql: SQL = """
+            SELECT \(Self.scopeColumns), t.last_activity_at AS activity_text
+            FROM tickets t JOIN refs r ON r.id = t.ref_id LEFT JOIN subjects s ON s.id = t.subject_id
+            WHERE \(filter)
+            """
+        if let status { sql += " AND t.status = \(status.rawValue)" }
+        if let after {
+            sql += " AND (t.last_activity_at < \(after.lastActivity) OR (t.last_activity_at = \(after.lastActivity) AND t.id < \(after.id)))"
+        }
+        sql += " ORDER BY t.last_activity_at DESC, t.id DESC LIMIT \(limit)"
+        let request = SQLRequest<Row>(literal: sql)
+        return try await store.writer.read { db in
+            let rows = try Row.fetchAll(db, request)
+            let visible = rows.filter { ReadTicketRule().permits(principal, Self.scope($0)) }
+            return (
+                try visible.map { try decodeTicket($0, db) },
+                visible.map { TicketCursor(lastActivity: $0["activity_text"], id: $0["id"]) }
+            )
+        }
+    }
+
+    public func update(ticketID: String, status: TicketStatus?, assigneeID: String??, audit: AuditDraft) async throws
+        -> Ticket
+    {
+        try await store.writer.write { db in
+            if let status {
+                let closedAt: Date? = status == .closed ? now() : nil
+                try db.execute(
+                    literal: "UPDATE tickets SET status = \(status.rawValue), closed_at = \(closedAt) WHERE id = \(ticketID)")
+            }
+            if let assigneeID {
+                if let assignee = assigneeID {
+                    let role = try String.fetchOne(
+                        db, SQLRequest(literal: "SELECT role FROM users WHERE id = \(assignee) AND status = 'active'"))
+                    guard role == Role.advisor.rawValue else {
+                        throw PostboxError.invalid([.init(field: "assigneeId", message: "no such active advisor")])
+                    }
+                }
+                try db.execute(literal: "UPDATE tickets SET assignee_id = \(assigneeID) WHERE id = \(ticketID)")
+            }
+            try append(db, audit, objectID: ticketID)
+            guard let ticket = try fetchTicket(db, id: ticketID) else { throw StoreError.notFound }
+            return ticket
+        }
+    }
+
+    // MARK: - Messages
+
+    public func addMessage(
+        ticketID: String, body: String, origin: Origin,
+        transition: @Sendable (TicketStatus, Date?) throws -> TicketStatus, audit: AuditDraft
+    ) async throws -> Message {
+        let messageID = UUID().uuidString.lowercased()
+        return try await store.writer.write { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, SQLRequest(literal: "SELECT status, closed_at, data_key_id FROM tickets WHERE id = \(ticketID)"))
+            else { throw StoreError.notFound }
+            let current = TicketStatus(rawValue: row["status"]) ?? .open
+            let next = try transition(current, row["closed_at"])
+            let key = try store.vault.dataKey(db, id: row["data_key_id"])
+            let seq =
+                (try Int.fetchOne(db, SQLRequest(literal: "SELECT MAX(seq) FROM messages WHERE ticket_id = \(ticketID)"))
+                    ?? 0) + 1
+            try insertMessage(db, id: messageID, ticketID: ticketID, seq: seq, body: body, key: key, origin: origin)
+            let closedAt: Date? = next == .closed ? (row["closed_at"] as Date?) : nil
+            try db.execute(
+                literal: """
+                    UPDATE tickets SET status = \(next.rawValue), closed_at = \(closedAt),
+                                       last_activity_at = \(origin.createdAt)
+                    WHERE id = \(ticketID)
+                    """)
+            try append(db, audit, objectID: messageID)
+            return Message(
+                id: messageID, ticketID: ticketID, seq: seq, body: body, origin: origin, authorName: nil, editedAt: nil,
+                revisions: [])
+        }
+    }
+
+    public func messages(ticketID: String, before: Int?, limit: Int, includeRevisions: Bool) async throws -> [Message] {
+        try await store.writer.read { db in
+            guard
+                let keyID = try String.fetchOne(
+                    db, SQLRequest(literal: "SELECT data_key_id FROM tickets WHERE id = \(ticketID)"))
+            else { throw StoreError.notFound }
+            let key = try store.vault.dataKey(db, id: keyID)
+            var sql: SQL = "SELECT * FROM messages WHERE ticket_id = \(ticketID)"
+            if let before { sql += " AND seq < \(before)" }
+            sql += " ORDER BY seq DESC LIMIT \(limit)"
+            let rows = try Row.fetchAll(db, SQLRequest(literal: sql)).reversed()
+            return try rows.map { row in
+                let id: String = row["id"]
+                var revisions: [MessageRevision] = []
+                if includeRevisions {
+                    revisions = try Row.fetchAll(
+                        db,
+                        SQLRequest(
+                            literal: "SELECT * FROM message_revisions WHERE message_id = \(id) ORDER BY created_at, rowid")
+                    ).map { rev in
+                        let revID: String = rev["id"]
+                        return MessageRevision(
+                            body: try key.openText(
+                                [UInt8](rev["body"] as Data), at: Self.location("message_revisions", revID, "body")),
+                            reason: try (rev["reason"] as Data?).map {
+                                try key.openText([UInt8]($0), at: Self.location("message_revisions", revID, "reason"))
+                            },
+                            revisedBy: rev["revised_by"], createdAt: rev["created_at"])
+                    }
+                }
+                return Message(
+                    id: id, ticketID: ticketID, seq: row["seq"],
+                    body: try key.openText([UInt8](row["body"] as Data), at: Self.location("messages", id, "body")),
+                    origin: Self.origin(row), authorName: nil, editedAt: row["edited_at"], revisions: revisions)
+            }
+        }
+    }
+
+    public func messageScope(id: String) async throws -> (ticket: TicketScope, authorID: String?, createdAt: Date)? {
+        try await store.writer.read { db in
+            let request = SQLRequest<Row>(
+                literal: """
+                    SELECT \(Self.scopeColumns), m.author_id AS message_author, m.created_at AS message_created
+                    FROM messages m JOIN tickets t ON t.id = m.ticket_id JOIN refs r ON r.id = t.ref_id
+                    LEFT JOIN subjects s ON s.id = t.subject_id WHERE m.id = \(id)
+                    """)
+            return try Row.fetchOne(db, request).map {
+                (Self.scope($0), $0["message_author"], $0["message_created"])
+            }
+        }
+    }
+
+    public func rectify(messageID: String, body: String, reason: String, by userID: String, audit: AuditDraft)
+        async throws -> Message
+    {
+        try await store.writer.write { db in
+            let request = SQLRequest<Row>(
+                literal: """
+                    SELECT m.*, t.data_key_id FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.id = \(messageID)
+                    """)
+            guard let row = try Row.fetchOne(db, request) else { throw StoreError.notFound }
+            let key = try store.vault.dataKey(db, id: row["data_key_id"])
+            let old = try key.openText([UInt8](row["body"] as Data), at: Self.location("messages", messageID, "body"))
+            let revisionID = UUID().uuidString.lowercased()
+            let at = now()
+            try db.execute(
+                literal: """
+                    INSERT INTO message_revisions (id, message_id, body, reason, revised_by, created_at)
+                    VALUES (\(revisionID), \(messageID),
+                            \(Data(key.seal(old, at: Self.location("message_revisions", revisionID, "body")))),
+                            \(Data(key.seal(reason, at: Self.location("message_revisions", revisionID, "reason")))),
+                            \(userID), \(at))
+                    """)
+            try db.execute(
+                literal: """
+                    UPDATE messages SET body = \(Data(key.seal(body, at: Self.location("messages", messageID, "body")))),
+                                        edited_at = \(at)
+                    WHERE id = \(messageID)
+                    """)
+            try append(db, audit, objectID: messageID)
+            return Message(
+                id: messageID, ticketID: row["ticket_id"], seq: row["seq"], body: body, origin: Self.origin(row),
+                authorName: nil, editedAt: at, revisions: [])
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import Hummingbird
+import Postbox
+
+/// `POST /v1/contracts` (advisor, admin), `POST /v1/referrals` (broker), `GET /v1/referrals/{number}`.
+struct ReferenceController {
+    let references: ReferenceService
+
+    struct ContractRequest: Decodable {
+        struct HolderRequest: Decodable {
+            let surname: String
+            let firstName: String?
+            let memberNumber: String?
+        }
+        let number: String
+        let holder: HolderRequest
+        let advisorId: String?
+    }
+
+    struct ContractCreated: ResponseEncodable {
+        let id: String
+        let number: String
+    }
+
+    struct ReferralRequest: Decodable {
+        let surname: String
+        let phone: String
+        let licensePlate: String
+        let policyNumber: String
+        let firstName: String?
+        let email: String?
+        let damageType: DamageType?
+        let remarks: String?
+        let consent: Bool?
+    }
+
+    struct ReferralCreated: ResponseEncodable {
+        let number: String
+        let serviceNumber: String
+    }
+
+    struct ReferralView: ResponseEncodable {
+        let number: String
+        let serviceNumber: String
+        let organisationId: String?
+        let surname: String
+        let phone: String
+        let licensePlate: String
+        let policyNumber: String
+        let firstName: String?
+        let email: String?
+        let damageType: DamageType?
+        let remarks: String?
+        let consent: Bool
+        let origin: OriginView
+    }
+
+    func addRoutes(to router: Router<PostboxRequestContext>) {
+        router.post("/v1/contracts") { request, context -> Response in
+            let principal = try context.requirePrincipal()
+            let body = try await request.decodeJSON(as: ContractRequest.self, context: context)
+            let contract = try await references.registerContract(
+                number: body.number,
+                holder: Holder(
+                    surname: body.holder.surname, firstName: body.holder.firstName,
+                    memberNumber: body.holder.memberNumber),
+                advisorID: body.advisorId, by: principal, channel: context.channel, ipPrefix: context.clientIP)
+            return try ContractCreated(id: contract.id, number: contract.number).created(request, context)
+        }
+        router.post("/v1/referrals") { request, context -> Response in
+            let principal = try context.requirePrincipal()
+            let body = try await request.decodeJSON(as: ReferralRequest.self, context: context)
+            let referral = try await references.createReferral(
+                .init(
+                    surname: body.surname, phone: body.phone, licensePlate: body.licensePlate,
+                    policyNumber: body.policyNumber, firstName: body.firstName, email: body.email,
+                    damageType: body.damageType, remarks: body.remarks, consent: body.consent ?? false),
+                by: principal, channel: context.channel, ipPrefix: context.clientIP)
+            return try ReferralCreated(number: referral.number, serviceNumber: referral.serviceNumber)
+                .created(request, context)
+        }
+        router.get("/v1/referrals/:number") { _, context -> ReferralView in
+            let principal = try context.requirePrincipal()
+            let referral = try await references.referral(
+                number: try context.parameters.require("number"), by: principal, ipPrefix: context.clientIP)
+            let d = referral.details
+            return ReferralView(
+                number: referral.number, serviceNumber: referral.serviceNumber, organisationId: referral.organisationID,
+                surname: d.surname, phone: d.phone, licensePlate: d.licensePlate, policyNumber: d.policyNumber,
+                firstName: d.firstName, email: d.email, damageType: d.damageType, remarks: d.remarks,
+                consent: d.consent, origin: OriginView(referral.origin))
+        }
+    }
+}
+
+/// The origin of an entry as advisors and the DPO see it.
+struct OriginView: Encodable {
+    let authorId: String?
+    let role: String?
+    let organisationId: String?
+    let channel: String
+    let ipPrefix: String?
+    let createdAt: Date
+
+    init(_ origin: Origin) {
+        authorId = origin.authorID
+        role = origin.role?.rawValue
+        organisationId = origin.organisationID
+        channel = origin.channel
+        ipPrefix = origin.ipPrefix
+        createdAt = origin.createdAt
+    }
+}
+
+extension ResponseEncodable {
+    /// The value as a 201 response.
+    func created(_ request: Request, _ context: PostboxRequestContext) throws -> Response {
+        var response = try self.response(from: request, context: context)
+        response.status = .created
+        return response
+    }
+}

@@ -1,0 +1,201 @@
+import Foundation
+import Hummingbird
+import Postbox
+
+/// Tickets and messages. Origins are shown to advisors and the DPO; revisions to the DPO only.
+struct TicketController {
+    let tickets: TicketService
+
+    struct OpenRequest: Decodable {
+        struct Reference: Decodable {
+            let kind: ReferenceKind
+            let number: String
+        }
+        let reference: Reference
+        let subject: String
+        let body: String
+    }
+
+    struct UpdateRequest: Decodable {
+        let status: TicketStatus?
+        /// Absent: unchanged; `null`: unassign.
+        let assigneeId: String??
+
+        enum CodingKeys: String, CodingKey { case status, assigneeId }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            status = try c.decodeIfPresent(TicketStatus.self, forKey: .status)
+            assigneeId = c.contains(.assigneeId) ? .some(try c.decodeIfPresent(String.self, forKey: .assigneeId)) : .none
+        }
+    }
+
+    struct ReplyRequest: Decodable {
+        let body: String
+    }
+
+    struct RectifyRequest: Decodable {
+        let body: String
+        let reason: String
+    }
+
+    struct TicketView: Encodable {
+        struct Reference: Encodable {
+            let kind: String
+            let number: String
+        }
+        let id: String
+        let reference: Reference
+        let subject: String
+        let status: String
+        let assigneeId: String?
+        let createdAt: Date
+        let lastActivityAt: Date
+        let origin: OriginView?
+
+        init(_ t: Ticket, for principal: Principal) {
+            id = t.id
+            reference = .init(kind: t.referenceKind.rawValue, number: t.referenceNumber)
+            subject = t.title
+            status = t.status.rawValue
+            assigneeId = t.assigneeID
+            createdAt = t.origin.createdAt
+            lastActivityAt = t.lastActivityAt
+            origin = TicketController.seesOrigins(principal) ? OriginView(t.origin) : nil
+        }
+    }
+
+    struct MessageView: Encodable {
+        struct Revision: Encodable {
+            let body: String
+            let reason: String?
+            let revisedBy: String?
+            let createdAt: Date
+        }
+        let id: String
+        let ticketId: String
+        let seq: Int
+        let body: String
+        let authorRole: String?
+        let mine: Bool
+        let createdAt: Date
+        let editedAt: Date?
+        let origin: OriginView?
+        let revisions: [Revision]?
+
+        init(_ m: Message, for principal: Principal) {
+            id = m.id
+            ticketId = m.ticketID
+            seq = m.seq
+            body = m.body
+            authorRole = m.origin.role?.rawValue
+            mine = m.origin.authorID == principal.userID
+            createdAt = m.origin.createdAt
+            editedAt = m.editedAt
+            origin = TicketController.seesOrigins(principal) ? OriginView(m.origin) : nil
+            revisions =
+                principal.role == .dpo
+                ? m.revisions.map { .init(body: $0.body, reason: $0.reason, revisedBy: $0.revisedBy, createdAt: $0.createdAt) }
+                : nil
+        }
+    }
+
+    struct Opened: ResponseEncodable {
+        let ticket: TicketView
+        let message: MessageView
+    }
+
+    struct TicketPage: ResponseEncodable {
+        let items: [TicketView]
+        let nextCursor: String?
+    }
+
+    struct MessagePage: ResponseEncodable {
+        let items: [MessageView]
+        let nextBefore: Int?
+    }
+
+    static func seesOrigins(_ principal: Principal) -> Bool { principal.role == .advisor || principal.role == .dpo }
+
+    func addRoutes(to router: Router<PostboxRequestContext>) {
+        router.post("/v1/tickets") { request, context -> Response in
+            let principal = try context.requirePrincipal()
+            let body = try await request.decodeJSON(as: OpenRequest.self, context: context)
+            let (ticket, message) = try await tickets.open(
+                referenceKind: body.reference.kind, referenceNumber: body.reference.number, subject: body.subject,
+                body: body.body, by: principal, channel: context.channel, ipPrefix: context.clientIP)
+            return try Opened(ticket: TicketView(ticket, for: principal), message: MessageView(message, for: principal))
+                .created(request, context)
+        }
+        router.get("/v1/tickets") { request, context -> TicketPage in
+            let principal = try context.requirePrincipal()
+            let query = request.uri.queryParameters
+            var status: TicketStatus?
+            if let raw = query["status"] {
+                guard let parsed = TicketStatus(rawValue: String(raw)) else {
+                    throw PostboxError.invalid([.init(field: "status", message: "open, answered or closed")])
+                }
+                status = parsed
+            }
+            let page = try await tickets.list(
+                by: principal, status: status, cursor: query["cursor"].map(String.init),
+                limit: try Self.intParameter(query["limit"], name: "limit", default: 20))
+            return TicketPage(items: page.tickets.map { TicketView($0, for: principal) }, nextCursor: page.next)
+        }
+        router.get("/v1/tickets/:id") { _, context -> TicketView in
+            let principal = try context.requirePrincipal()
+            let ticket = try await tickets.ticket(
+                id: try context.parameters.require("id"), by: principal, ipPrefix: context.clientIP)
+            return TicketView(ticket, for: principal)
+        }
+        router.patch("/v1/tickets/:id") { request, context -> TicketView in
+            let principal = try context.requirePrincipal()
+            let body = try await request.decodeJSON(as: UpdateRequest.self, context: context)
+            let ticket = try await tickets.update(
+                id: try context.parameters.require("id"), status: body.status, assigneeID: body.assigneeId,
+                by: principal, ipPrefix: context.clientIP)
+            return TicketView(ticket, for: principal)
+        }
+        router.post("/v1/tickets/:id/messages") { request, context -> Response in
+            let principal = try context.requirePrincipal()
+            let body = try await request.decodeJSON(as: ReplyRequest.self, context: context)
+            let message = try await tickets.reply(
+                ticketID: try context.parameters.require("id"), body: body.body, by: principal,
+                channel: context.channel, ipPrefix: context.clientIP)
+            return try MessageView(message, for: principal).created(request, context)
+        }
+        router.get("/v1/tickets/:id/messages") { request, context -> MessagePage in
+            let principal = try context.requirePrincipal()
+            let query = request.uri.queryParameters
+            let before = try query["before"].map { raw -> Int in
+                guard let n = Int(raw), n > 0 else {
+                    throw PostboxError.invalid([.init(field: "before", message: "a positive sequence number")])
+                }
+                return n
+            }
+            let limit = try Self.intParameter(query["limit"], name: "limit", default: 50)
+            let messages = try await tickets.messages(
+                ticketID: try context.parameters.require("id"), before: before, limit: limit, by: principal,
+                ipPrefix: context.clientIP)
+            let next = messages.count == limit ? messages.first.map(\.seq).flatMap { $0 > 1 ? $0 : nil } : nil
+            return MessagePage(items: messages.map { MessageView($0, for: principal) }, nextBefore: next)
+        }
+        router.patch("/v1/messages/:id") { request, context -> MessageView in
+            let principal = try context.requirePrincipal()
+            let body = try await request.decodeJSON(as: RectifyRequest.self, context: context)
+            let message = try await tickets.rectify(
+                messageID: try context.parameters.require("id"), body: body.body, reason: body.reason, by: principal,
+                ipPrefix: context.clientIP)
+            return MessageView(message, for: principal)
+        }
+    }
+
+    static func intParameter(_ raw: Substring?, name: String, default value: Int) throws -> Int {
+        guard let raw else { return value }
+        guard let n = Int(raw) else { throw PostboxError.invalid([.init(field: name, message: "must be a number")]) }
+        return n
+    }
+}
+
+extension TicketController.MessageView: ResponseEncodable {}
+extension TicketController.TicketView: ResponseEncodable {}
