@@ -38,7 +38,9 @@ func openDependencies(_ config: ServerConfiguration, now: @escaping Now = system
         throttle: LoginThrottle(settings: config.loginThrottle), systemKeys: store.systemKeys,
         settings: config.sessions, now: now)
     let referenceRepository = GRDBReferenceRepository(store: store, now: now)
-    let references = ReferenceService(references: referenceRepository, audit: audit, settings: config.tickets, now: now)
+    let references = ReferenceService(
+        references: referenceRepository, users: GRDBUserRepository(store: store, now: now), audit: audit,
+        settings: config.tickets, now: now)
     let tickets = TicketService(
         tickets: GRDBTicketRepository(store: store, now: now), references: referenceRepository, audit: audit,
         settings: config.tickets, termsVersion: config.termsVersion, now: now)

@@ -27,6 +27,11 @@ struct World {
 
     static func make(_ server: TestServer) async throws -> World {
         let admin = try await server.adminToken()
+        // The admin accepts the terms too, so access checks (not the consent gate) answer below.
+        _ = try await server.expectStatus(
+            204,
+            try await server.client.sendJSON(
+                .POST, server.url("/v1/me/consent"), ["version": server.config.termsVersion], headers: server.bearer(admin)))
         let orgA = try await server.organisation("Makler Alpha GmbH", "P-A", admin: admin)
         let orgB = try await server.organisation("Makler Beta KG", "P-B", admin: admin)
         let brokerA = try await server.makeUser("broker.a", role: "broker", adminToken: admin, organisationId: orgA)

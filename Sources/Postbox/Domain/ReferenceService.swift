@@ -3,12 +3,17 @@ import Foundation
 /// Registering contracts and referrals, with validation, normalisation and subject linking.
 public struct ReferenceService: Sendable {
     let references: any ReferenceRepository
+    let users: any UserRepository
     let audit: any AuditLog
     let settings: TicketSettings
     let now: Now
 
-    public init(references: any ReferenceRepository, audit: any AuditLog, settings: TicketSettings, now: @escaping Now) {
+    public init(
+        references: any ReferenceRepository, users: any UserRepository, audit: any AuditLog, settings: TicketSettings,
+        now: @escaping Now
+    ) {
         self.references = references
+        self.users = users
         self.audit = audit
         self.settings = settings
         self.now = now
@@ -32,6 +37,14 @@ public struct ReferenceService: Sendable {
         number: String, holder: Holder, advisorID: String?, by principal: Principal, channel: String, ipPrefix: String?
     ) async throws -> Contract {
         try RegisterContractRule().require(principal)
+        return try await register(
+            number: number, holder: holder, advisorID: advisorID, actor: principal.actor(ipPrefix: ipPrefix),
+            channel: channel)
+    }
+
+    private func register(number: String, holder: Holder, advisorID: String?, actor: Actor, channel: String)
+        async throws -> Contract
+    {
         var issues: [PostboxError.FieldIssue] = []
         let normalised = Identifier.policyNumber(number)
         if normalised == nil { issues.append(.init(field: "number", message: "3-32 letters, digits or -./")) }
@@ -48,9 +61,74 @@ public struct ReferenceService: Sendable {
             number: normalised, holder: Holder(surname: surname, firstName: firstName, memberNumber: member),
             advisorID: advisorID, identifiers: identifiers,
             origin: Origin(
-                authorID: principal.userID, role: principal.role, organisationID: principal.organisationID,
-                channel: channel, ipPrefix: ipPrefix, createdAt: now()),
-            audit: .by(principal.actor(ipPrefix: ipPrefix), .contractCreated, objectType: "contract"))
+                authorID: actor.userID, role: actor.role, organisationID: actor.organisationID, channel: channel,
+                ipPrefix: actor.ipPrefix, createdAt: now()),
+            audit: .by(actor, .contractCreated, objectType: "contract"))
+    }
+
+    // MARK: - Bulk import
+
+    /// Outcome of a CSV import: how many contracts were registered and which lines were not.
+    public struct ImportReport: Sendable, Codable, Equatable {
+        public struct Rejection: Sendable, Codable, Equatable {
+            /// Line number in the file (the header is line 1).
+            public let line: Int
+            public let reason: String
+        }
+        public var imported: Int = 0
+        public var rejected: [Rejection] = []
+    }
+
+    /// Columns of the import file; `number` and `surname` are required.
+    public static let importColumns = ["number", "surname", "firstName", "memberNumber", "advisorLogin"]
+
+    /// Registers every valid line of a CSV file (comma or semicolon separated, header line
+    /// naming ``importColumns``). Each line stands alone: a bad line is reported, the rest go in.
+    ///
+    /// - Parameters:
+    ///   - actor: who imports (an admin or advisor over the API; nobody for the operator command).
+    ///   - progress: called after each line with (done, total).
+    public func importContracts(
+        csv text: String, by actor: Actor, channel: String, progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) async throws -> ImportReport {
+        let table: CSVTable
+        do {
+            table = try CSVTable(text)
+        } catch {
+            throw PostboxError.invalid([.init(field: "file", message: "not a readable CSV file")])
+        }
+        let missing = ["number", "surname"].filter { !table.header.contains($0) }
+        guard missing.isEmpty else {
+            throw PostboxError.invalid([
+                .init(field: "file", message: "header must name \(Self.importColumns.joined(separator: ", ")); missing \(missing.joined(separator: ", "))")
+            ])
+        }
+        var report = ImportReport()
+        for (index, row) in table.rows.enumerated() {
+            let line = index + 2
+            let value = { (column: String) -> String? in
+                row[column].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+            }
+            do {
+                var advisorID: String?
+                if let login = value("advisorLogin") {
+                    guard let advisor = try await users.user(login: login), advisor.role == .advisor else {
+                        throw PostboxError.invalid([.init(field: "advisorLogin", message: "no such advisor")])
+                    }
+                    advisorID = advisor.id
+                }
+                _ = try await register(
+                    number: value("number") ?? "",
+                    holder: Holder(surname: value("surname") ?? "", firstName: value("firstName"), memberNumber: value("memberNumber")),
+                    advisorID: advisorID, actor: actor, channel: channel)
+                report.imported += 1
+            } catch let error as PostboxError {
+                let fields = error.fields.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
+                report.rejected.append(.init(line: line, reason: fields.isEmpty ? error.detail : fields))
+            }
+            progress?(index + 1, table.rows.count)
+        }
+        return report
     }
 
     /// What a broker sends for a referral, before validation.

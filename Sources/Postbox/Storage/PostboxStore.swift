@@ -49,6 +49,8 @@ public struct PostboxStore: Sendable {
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.maximumReaderCount = configuration.maximumReaderCount
+        // Operator commands (import, rotate, verify) may write while the server runs.
+        config.busyMode = .timeout(10)
         let synchronous = configuration.synchronous.rawValue
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA secure_delete = ON")
