@@ -47,7 +47,10 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftCSV", package: "SwiftCSV"),
             ],
-            resources: [.embedInCode("Resources/common-passwords.txt")],
+            resources: [
+                .embedInCode("Resources/common-passwords.txt"),
+                .embedInCode("Resources/special-categories.lexicon.json"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -92,6 +95,7 @@ let package = Package(
         .testTarget(
             name: "PostboxTests",
             dependencies: ["Postbox", "PostboxTestSupport"],
+            resources: [.copy("Resources")],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
