@@ -13,6 +13,7 @@ struct ServerDependencies: Sendable {
     let audit: any AuditLog
     let references: ReferenceService
     let tickets: TicketService
+    let reviews: ReviewService
 }
 
 /// Opens the store with the configured master key, refusing a missing or wrong key.
@@ -38,14 +39,17 @@ func openDependencies(_ config: ServerConfiguration, now: @escaping Now = system
         throttle: LoginThrottle(settings: config.loginThrottle), systemKeys: store.systemKeys,
         settings: config.sessions, now: now)
     let referenceRepository = GRDBReferenceRepository(store: store, now: now)
+    let screener = EntryScreener(settings: config.specialCategories)
     let references = ReferenceService(
         references: referenceRepository, users: GRDBUserRepository(store: store, now: now), audit: audit,
-        settings: config.tickets, now: now)
+        settings: config.tickets, screener: screener, now: now)
     let tickets = TicketService(
         tickets: GRDBTicketRepository(store: store, now: now), references: referenceRepository, audit: audit,
-        settings: config.tickets, termsVersion: config.termsVersion, now: now)
+        settings: config.tickets, screener: screener, termsVersion: config.termsVersion, now: now)
+    let reviews = ReviewService(reviews: GRDBReviewRepository(store: store, now: now))
     return ServerDependencies(
-        store: store, accounts: accounts, sessions: sessions, audit: audit, references: references, tickets: tickets)
+        store: store, accounts: accounts, sessions: sessions, audit: audit, references: references, tickets: tickets,
+        reviews: reviews)
 }
 
 /// Builds the router: middleware in order, then every controller.
@@ -66,6 +70,8 @@ func buildRouter(_ config: ServerConfiguration, dependencies: ServerDependencies
     AuditController(audit: dependencies.audit).addRoutes(to: router)
     ReferenceController(references: dependencies.references).addRoutes(to: router)
     TicketController(tickets: dependencies.tickets).addRoutes(to: router)
+    ClassificationController(maxLength: config.tickets.text.bodyMaxLength).addRoutes(to: router)
+    ReviewController(reviews: dependencies.reviews).addRoutes(to: router)
     return router
 }
 

@@ -56,6 +56,8 @@ struct ServerConfiguration: Sendable, Equatable {
     var termsVersion: String = "2026-11"
     /// Reopen window, rectification window, service number prefix, text limits.
     var tickets = TicketSettings()
+    /// Per-role policy for special categories found in free text (reject, warn, hold).
+    var specialCategories = SpecialCategorySettings()
     var logLevel: Logger.Level = .info
     /// Environment the server was started with (for `POSTBOX_MASTER_KEYS`).
     var environment: [String: String] = [:]
@@ -85,6 +87,7 @@ struct ServerConfiguration: Sendable, Equatable {
         var loginThrottle: LoginThrottleSettings?
         var termsVersion: String?
         var tickets: TicketSettings?
+        var specialCategories: SpecialCategorySettings?
         var logLevel: String?
     }
 
@@ -122,6 +125,7 @@ struct ServerConfiguration: Sendable, Equatable {
         if let v = file.loginThrottle { loginThrottle = v }
         if let v = file.termsVersion { termsVersion = v }
         if let v = file.tickets { tickets = v }
+        if let v = file.specialCategories { specialCategories = v }
         if let v = file.logLevel {
             guard let level = Logger.Level(rawValue: v) else { throw ConfigurationError("logLevel \(v) is unknown") }
             logLevel = level
@@ -161,7 +165,7 @@ struct ServerConfiguration: Sendable, Equatable {
             host: host, port: port, tls: tls, limits: limits, store: store, ipAnonymisation: ipAnonymisation,
             masterKeyFile: masterKeyFile, databaseFile: databaseFile, passwordHashing: passwordHashing,
             activationValidityDays: activationValidityDays, sessions: sessions, loginThrottle: loginThrottle,
-            termsVersion: termsVersion, tickets: tickets, logLevel: logLevel.rawValue)
+            termsVersion: termsVersion, tickets: tickets, specialCategories: specialCategories, logLevel: logLevel.rawValue)
     }
 
     private static func describe(_ error: any Error) -> String {

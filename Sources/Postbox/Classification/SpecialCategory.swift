@@ -26,7 +26,7 @@ public enum SpecialCategory: String, Sendable, Codable, CaseIterable, Comparable
 }
 
 /// One place in a text that reveals a special category.
-public struct Finding: Sendable, Equatable, Codable {
+public struct Finding: Sendable, Hashable, Codable {
     public let category: SpecialCategory
     /// Offset of the first Unicode scalar (code point) of the match in the original text.
     public let start: Int

@@ -14,6 +14,7 @@ public struct PostboxError: Error, Hashable, Sendable, CustomStringConvertible {
         case consentRequired = "consent-required"
         case csrfFailed = "csrf-failed"
         case tooManyRequests = "too-many-requests"
+        case specialCategory = "special-category"
     }
 
     /// One invalid input field.
@@ -32,12 +33,17 @@ public struct PostboxError: Error, Hashable, Sendable, CustomStringConvertible {
     public let fields: [FieldIssue]
     /// Seconds after which a retry may succeed (429).
     public let retryAfter: Int?
+    /// Special-category findings that made the request fail (422 `special-category`).
+    public let findings: [FieldFinding]
 
-    public init(_ code: Code, detail: String, fields: [FieldIssue] = [], retryAfter: Int? = nil) {
+    public init(
+        _ code: Code, detail: String, fields: [FieldIssue] = [], retryAfter: Int? = nil, findings: [FieldFinding] = []
+    ) {
         self.code = code
         self.detail = detail
         self.fields = fields
         self.retryAfter = retryAfter
+        self.findings = findings
     }
 
     public var description: String { "\(code.rawValue): \(detail)" }

@@ -6,16 +6,18 @@ public struct ReferenceService: Sendable {
     let users: any UserRepository
     let audit: any AuditLog
     let settings: TicketSettings
+    let screener: EntryScreener
     let now: Now
 
     public init(
         references: any ReferenceRepository, users: any UserRepository, audit: any AuditLog, settings: TicketSettings,
-        now: @escaping Now
+        screener: EntryScreener, now: @escaping Now
     ) {
         self.references = references
         self.users = users
         self.audit = audit
         self.settings = settings
+        self.screener = screener
         self.now = now
     }
 
@@ -142,11 +144,14 @@ public struct ReferenceService: Sendable {
         public var damageType: DamageType?
         public var remarks: String?
         public var consent: Bool
+        public var acknowledgeSpecialCategories: Bool
 
         public init(
             surname: String, phone: String, licensePlate: String, policyNumber: String, firstName: String?,
-            email: String?, damageType: DamageType?, remarks: String?, consent: Bool
+            email: String?, damageType: DamageType?, remarks: String?, consent: Bool,
+            acknowledgeSpecialCategories: Bool = false
         ) {
+            self.acknowledgeSpecialCategories = acknowledgeSpecialCategories
             self.surname = surname
             self.phone = phone
             self.licensePlate = licensePlate
@@ -161,7 +166,7 @@ public struct ReferenceService: Sendable {
 
     /// Records a referral for the broker's organisation. Optional fields need `consent`.
     public func createReferral(_ input: ReferralInput, by principal: Principal, channel: String, ipPrefix: String?)
-        async throws -> Referral
+        async throws -> (Referral, [FieldFinding])
     {
         try CreateReferralRule().require(principal)
         var issues: [PostboxError.FieldIssue] = []
@@ -196,6 +201,11 @@ public struct ReferenceService: Sendable {
             return text.isEmpty ? nil : text
         }
         guard issues.isEmpty, let surname, let phone, let plate, let policy else { throw PostboxError.invalid(issues) }
+        let screening = try remarks.map {
+            try screener.screen(
+                [("remarks", $0)], role: principal.role, acknowledged: input.acknowledgeSpecialCategories,
+                holdable: false)[0]
+        }
 
         var identifiers = [
             SubjectIdentifier(.policyNumber, Identifier.policyIndexForm(policy), strong: true),
@@ -207,13 +217,14 @@ public struct ReferenceService: Sendable {
         let details = ReferralDetails(
             surname: surname, phone: phone, licensePlate: plate, policyNumber: policy, firstName: firstName, email: email,
             damageType: input.damageType, remarks: remarks, consent: input.consent)
-        return try await references.createReferral(
+        let referral = try await references.createReferral(
             details: details, organisationID: principal.organisationID,
-            serviceNumberPrefix: settings.serviceNumberPrefix, identifiers: identifiers,
+            serviceNumberPrefix: settings.serviceNumberPrefix, identifiers: identifiers, remarksScreening: screening,
             origin: Origin(
                 authorID: principal.userID, role: principal.role, organisationID: principal.organisationID,
                 channel: channel, ipPrefix: ipPrefix, createdAt: now()),
             audit: .by(principal.actor(ipPrefix: ipPrefix), .referralCreated, objectType: "referral"))
+        return (referral, screening.map { TicketService.findings([$0]) } ?? [])
     }
 
     /// The referral `number` if the principal may read it (404 otherwise); the read is audited.

@@ -9,19 +9,26 @@ public struct TicketService: Sendable {
     let references: any ReferenceRepository
     let audit: any AuditLog
     let settings: TicketSettings
+    let screener: EntryScreener
     let termsVersion: String
     let now: Now
 
     public init(
         tickets: any TicketRepository, references: any ReferenceRepository, audit: any AuditLog,
-        settings: TicketSettings, termsVersion: String, now: @escaping Now
+        settings: TicketSettings, screener: EntryScreener, termsVersion: String, now: @escaping Now
     ) {
         self.tickets = tickets
         self.references = references
         self.audit = audit
         self.settings = settings
+        self.screener = screener
         self.termsVersion = termsVersion
         self.now = now
+    }
+
+    /// Findings of screenings, with their field, for the response.
+    static func findings(_ screenings: [Screening]) -> [FieldFinding] {
+        screenings.flatMap { s in s.classification.findings.map { FieldFinding(field: s.field, finding: $0) } }
     }
 
     static let notFound = PostboxError(.notFound, detail: "no such ticket")
@@ -63,9 +70,9 @@ public struct TicketService: Sendable {
 
     /// Opens a ticket on a reference with its first message.
     public func open(
-        referenceKind: ReferenceKind, referenceNumber: String, subject: String, body: String, by principal: Principal,
-        channel: String, ipPrefix: String?
-    ) async throws -> (Ticket, Message) {
+        referenceKind: ReferenceKind, referenceNumber: String, subject: String, body: String,
+        acknowledgeSpecialCategories: Bool = false, by principal: Principal, channel: String, ipPrefix: String?
+    ) async throws -> (Ticket, Message, [FieldFinding]) {
         try requireConsent(principal)
         let title = try cleanTitle(subject)
         let text = try cleanBody(body)
@@ -73,10 +80,14 @@ public struct TicketService: Sendable {
         guard let (referenceID, scope) = try await references.scope(kind: referenceKind, number: number),
             OpenTicketRule().permits(principal, scope)
         else { throw PostboxError(.notFound, detail: "no such reference") }
-        return try await tickets.create(
-            referenceID: referenceID, subjectID: scope.subjectID, title: title, body: text,
+        let screenings = try screener.screen(
+            [("subject", title), ("body", text)], role: principal.role, acknowledged: acknowledgeSpecialCategories,
+            holdable: true)
+        let (ticket, message) = try await tickets.create(
+            referenceID: referenceID, subjectID: scope.subjectID, title: title, body: text, screenings: screenings,
             origin: origin(principal, channel: channel, ipPrefix: ipPrefix),
             audit: .by(principal.actor(ipPrefix: ipPrefix), .ticketCreated, objectType: "ticket"))
+        return (ticket, message, Self.findings(screenings))
     }
 
     /// Tickets the principal may see, newest activity first, with the cursor of the next page.
@@ -132,19 +143,23 @@ public struct TicketService: Sendable {
 
     /// Replies in a ticket. A member or broker reply sets it `open` (reopening a closed ticket
     /// within the reopen window, 409 after it); an advisor reply sets it `answered`.
-    public func reply(ticketID: String, body: String, by principal: Principal, channel: String, ipPrefix: String?)
-        async throws -> Message
-    {
+    public func reply(
+        ticketID: String, body: String, acknowledgeSpecialCategories: Bool = false, by principal: Principal,
+        channel: String, ipPrefix: String?
+    ) async throws -> (Message, [FieldFinding]) {
         try requireConsent(principal)
         let text = try cleanBody(body)
         guard let scope = try await tickets.scope(ticketID: ticketID), ReplyTicketRule().permits(principal, scope) else {
             throw Self.notFound
         }
+        let screenings = try screener.screen(
+            [("body", text)], role: principal.role, acknowledged: acknowledgeSpecialCategories, holdable: true)
         let role = principal.role
         let window = TimeInterval(settings.reopenWindowDays * 86_400)
         let current = now()
-        return try await tickets.addMessage(
-            ticketID: ticketID, body: text, origin: origin(principal, channel: channel, ipPrefix: ipPrefix),
+        let message = try await tickets.addMessage(
+            ticketID: ticketID, body: text, screening: screenings[0],
+            origin: origin(principal, channel: channel, ipPrefix: ipPrefix),
             transition: { status, closedAt in
                 if role == .advisor {
                     if status == .closed { throw PostboxError(.conflict, detail: "the ticket is closed; reopen it first") }
@@ -156,6 +171,7 @@ public struct TicketService: Sendable {
                 return .open
             },
             audit: .by(principal.actor(ipPrefix: ipPrefix), .messageCreated, objectType: "message"))
+        return (message, Self.findings(screenings))
     }
 
     /// The latest `limit` messages before `before` (sequence number), oldest first. The DPO
@@ -168,8 +184,7 @@ public struct TicketService: Sendable {
         guard let scope = try await tickets.scope(ticketID: ticketID), ReadTicketRule().permits(principal, scope) else {
             throw Self.notFound
         }
-        let messages = try await tickets.messages(
-            ticketID: ticketID, before: before, limit: limit, includeRevisions: principal.role == .dpo)
+        let messages = try await tickets.messages(ticketID: ticketID, before: before, limit: limit, viewer: principal)
         try await audit.record(
             .by(principal.actor(ipPrefix: ipPrefix), .messagesRead, objectType: "ticket", objectID: ticketID))
         return messages
@@ -177,9 +192,10 @@ public struct TicketService: Sendable {
 
     /// Rectifies a message: by its author within the window, or by the DPO. The old text is kept
     /// encrypted as a revision that only the DPO sees.
-    public func rectify(messageID: String, body: String, reason: String, by principal: Principal, ipPrefix: String?)
-        async throws -> Message
-    {
+    public func rectify(
+        messageID: String, body: String, reason: String, acknowledgeSpecialCategories: Bool = false,
+        by principal: Principal, channel: String = "api", ipPrefix: String?
+    ) async throws -> (Message, [FieldFinding]) {
         try requireConsent(principal)
         let text = try cleanBody(body)
         guard let why = FreeText.clean(reason, multiline: false), (1...500).contains(why.count) else {
@@ -192,8 +208,12 @@ public struct TicketService: Sendable {
         guard RectifyMessageRule().permits(principal, authorID: authorID, withinWindow: within, ticket: scope) else {
             throw PostboxError(.forbidden, detail: "only the author within \(settings.rectificationWindowHours) h, or the DPO, may rectify")
         }
-        return try await tickets.rectify(
-            messageID: messageID, body: text, reason: why, by: principal.userID,
+        let screenings = try screener.screen(
+            [("body", text)], role: principal.role, acknowledged: acknowledgeSpecialCategories, holdable: true)
+        let message = try await tickets.rectify(
+            messageID: messageID, body: text, reason: why, screening: screenings[0],
+            by: origin(principal, channel: channel, ipPrefix: ipPrefix),
             audit: .by(principal.actor(ipPrefix: ipPrefix), .messageRectified, objectType: "message"))
+        return (message, Self.findings(screenings))
     }
 }

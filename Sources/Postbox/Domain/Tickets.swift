@@ -35,6 +35,10 @@ public struct Message: Sendable, Equatable {
     public var editedAt: Date?
     /// Earlier versions, oldest first; filled only for the data-protection officer.
     public var revisions: [MessageRevision]
+    /// Hidden from other parties until the DPO keeps it.
+    public var held: Bool = false
+    /// Special categories found when it was written.
+    public var categories: [SpecialCategory] = []
 }
 
 /// A previous version of a rectified message.

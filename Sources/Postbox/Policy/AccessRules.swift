@@ -41,3 +41,9 @@ extension AccessRule {
         }
     }
 }
+
+/// The data-protection officer reviews flagged entries.
+public struct ReviewRule: AccessRule {
+    public init() {}
+    public func permits(_ principal: Principal) -> Bool { principal.role == .dpo }
+}

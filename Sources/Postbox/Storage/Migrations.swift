@@ -10,6 +10,7 @@ enum PostboxMigrations {
         migrator.registerMigration("v1-initial-schema", migrate: v1InitialSchema)
         migrator.registerMigration("v2-accounts", migrate: v2Accounts)
         migrator.registerMigration("v3-tickets", migrate: v3Tickets)
+        migrator.registerMigration("v4-special-categories", migrate: v4SpecialCategories)
         return migrator
     }
 

@@ -11,7 +11,7 @@ public protocol ReferenceRepository: Sendable {
     /// Creates a referral; the referral number (indexed too) and service number come from a sequence.
     func createReferral(
         details: ReferralDetails, organisationID: String?, serviceNumberPrefix: String,
-        identifiers: [SubjectIdentifier], origin: Origin, audit: AuditDraft
+        identifiers: [SubjectIdentifier], remarksScreening: Screening?, origin: Origin, audit: AuditDraft
     ) async throws -> Referral
     /// The referral `number` with its access scope, or nil.
     func referral(number: String) async throws -> (Referral, ReferenceScope)?
@@ -71,7 +71,7 @@ public struct GRDBReferenceRepository: ReferenceRepository {
 
     public func createReferral(
         details: ReferralDetails, organisationID: String?, serviceNumberPrefix: String,
-        identifiers: [SubjectIdentifier], origin: Origin, audit: AuditDraft
+        identifiers: [SubjectIdentifier], remarksScreening: Screening?, origin: Origin, audit: AuditDraft
     ) async throws -> Referral {
         let id = UUID().uuidString.lowercased()
         let payload = try JSONEncoder().encode(details)
@@ -84,6 +84,13 @@ public struct GRDBReferenceRepository: ReferenceRepository {
                 db, identifiers + [SubjectIdentifier(.referralNumber, number)], indexer: store.systemKeys.blindIndexer, now: origin.createdAt)
             try insert(db, id: id, kind: .referral, number: number, serviceNumber: serviceNumber, subject: subject,
                        organisationID: organisationID, advisorID: nil, payload: payload, origin: origin)
+            if let remarksScreening {
+                try db.execute(
+                    literal: "UPDATE refs SET special_categories = \(remarksScreening.storedCategories) WHERE id = \(id)")
+                try ReviewQueueWriter.insert(
+                    db, objectType: "referral", objectID: id, ticketID: nil, referenceID: id, subjectID: subject,
+                    screening: remarksScreening, origin: origin)
+            }
             var record = audit
             record.objectID = id
             try GRDBAuditLog.append(db, record, at: now(), key: store.systemKeys.audit)

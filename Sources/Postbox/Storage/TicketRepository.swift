@@ -9,8 +9,10 @@ public struct TicketCursor: Sendable, Equatable, Codable {
 
 /// Tickets and messages; titles, bodies and revisions are sealed under the ticket's data key.
 public protocol TicketRepository: Sendable {
-    func create(referenceID: String, subjectID: String?, title: String, body: String, origin: Origin, audit: AuditDraft)
-        async throws -> (Ticket, Message)
+    func create(
+        referenceID: String, subjectID: String?, title: String, body: String, screenings: [Screening], origin: Origin,
+        audit: AuditDraft
+    ) async throws -> (Ticket, Message)
     func scope(ticketID: String) async throws -> TicketScope?
     func ticket(id: String) async throws -> Ticket?
     /// Tickets `principal` may see (filtered in SQL by role), newest activity first.
@@ -18,14 +20,16 @@ public protocol TicketRepository: Sendable {
         -> (tickets: [Ticket], cursors: [TicketCursor])
     /// Appends a message; `transition` gets the current status and closing time and returns the new status.
     func addMessage(
-        ticketID: String, body: String, origin: Origin,
+        ticketID: String, body: String, screening: Screening, origin: Origin,
         transition: @Sendable (TicketStatus, Date?) throws -> TicketStatus, audit: AuditDraft
     ) async throws -> Message
-    func messages(ticketID: String, before: Int?, limit: Int, includeRevisions: Bool) async throws -> [Message]
+    /// Messages of a ticket; held messages only for their author and the DPO (`viewer`).
+    func messages(ticketID: String, before: Int?, limit: Int, viewer: Principal) async throws -> [Message]
     func update(ticketID: String, status: TicketStatus?, assigneeID: String??, audit: AuditDraft) async throws -> Ticket
     func messageScope(id: String) async throws -> (ticket: TicketScope, authorID: String?, createdAt: Date)?
-    func rectify(messageID: String, body: String, reason: String, by userID: String, audit: AuditDraft) async throws
-        -> Message
+    func rectify(
+        messageID: String, body: String, reason: String, screening: Screening, by origin: Origin, audit: AuditDraft
+    ) async throws -> Message
 }
 
 /// ``TicketRepository`` over the SQLite store.
@@ -51,8 +55,11 @@ public struct GRDBTicketRepository: TicketRepository {
     // MARK: - Tickets
 
     public func create(
-        referenceID: String, subjectID: String?, title: String, body: String, origin: Origin, audit: AuditDraft
+        referenceID: String, subjectID: String?, title: String, body: String, screenings: [Screening], origin: Origin,
+        audit: AuditDraft
     ) async throws -> (Ticket, Message) {
+        let titleScreening = screenings.first { $0.field == "subject" }
+        let bodyScreening = screenings.first { $0.field == "body" }
         let ticketID = UUID().uuidString.lowercased()
         let messageID = UUID().uuidString.lowercased()
         return try await store.writer.write { db in
@@ -61,32 +68,49 @@ public struct GRDBTicketRepository: TicketRepository {
             try db.execute(
                 literal: """
                     INSERT INTO tickets (id, ref_id, subject_id, status, data_key_id, title, author_id, author_role,
-                                         organisation_id, channel, ip_prefix, created_at, last_activity_at)
+                                         organisation_id, channel, ip_prefix, created_at, last_activity_at,
+                                         special_categories)
                     VALUES (\(ticketID), \(referenceID), \(subjectID), \(TicketStatus.open.rawValue), \(dataKey.id),
                             \(sealedTitle), \(origin.authorID), \(origin.role?.rawValue), \(origin.organisationID),
-                            \(origin.channel), \(origin.ipPrefix), \(origin.createdAt), \(origin.createdAt))
+                            \(origin.channel), \(origin.ipPrefix), \(origin.createdAt), \(origin.createdAt),
+                            \(titleScreening?.storedCategories))
                     """)
-            try insertMessage(db, id: messageID, ticketID: ticketID, seq: 1, body: body, key: dataKey.key, origin: origin)
+            if let titleScreening {
+                try ReviewQueueWriter.insert(
+                    db, objectType: "ticket", objectID: ticketID, ticketID: ticketID, referenceID: referenceID,
+                    subjectID: subjectID, screening: titleScreening, origin: origin)
+            }
+            try insertMessage(
+                db, id: messageID, ticketID: ticketID, seq: 1, body: body, key: dataKey.key, origin: origin,
+                screening: bodyScreening, subjectID: subjectID)
             try append(db, audit, objectID: ticketID)
             guard let ticket = try fetchTicket(db, id: ticketID) else { throw StoreError.notFound }
             let message = Message(
                 id: messageID, ticketID: ticketID, seq: 1, body: body, origin: origin, authorName: nil, editedAt: nil,
-                revisions: [])
+                revisions: [], held: bodyScreening?.hold ?? false,
+                categories: bodyScreening?.categories ?? [])
             return (ticket, message)
         }
     }
 
     private func insertMessage(
-        _ db: Database, id: String, ticketID: String, seq: Int, body: String, key: SecretKey, origin: Origin
+        _ db: Database, id: String, ticketID: String, seq: Int, body: String, key: SecretKey, origin: Origin,
+        screening: Screening?, subjectID: String?
     ) throws {
         let sealed = Data(key.seal(body, at: Self.location("messages", id, "body")))
         try db.execute(
             literal: """
                 INSERT INTO messages (id, ticket_id, seq, body, author_id, author_role, organisation_id, channel,
-                                      ip_prefix, created_at)
+                                      ip_prefix, created_at, held, special_categories)
                 VALUES (\(id), \(ticketID), \(seq), \(sealed), \(origin.authorID), \(origin.role?.rawValue ?? "system"),
-                        \(origin.organisationID), \(origin.channel), \(origin.ipPrefix), \(origin.createdAt))
+                        \(origin.organisationID), \(origin.channel), \(origin.ipPrefix), \(origin.createdAt),
+                        \(screening?.hold ?? false), \(screening?.storedCategories))
                 """)
+        if let screening {
+            try ReviewQueueWriter.insert(
+                db, objectType: "message", objectID: id, ticketID: ticketID, referenceID: nil, subjectID: subjectID,
+                screening: screening, origin: origin)
+        }
     }
 
     static let scopeColumns: SQL = """
@@ -137,6 +161,10 @@ public struct GRDBTicketRepository: TicketRepository {
             status: TicketStatus(rawValue: row["status"]) ?? .open, assigneeID: row["assignee_id"],
             title: try key.openText([UInt8](row["title"] as Data), at: Self.location("tickets", id, "title")),
             origin: Self.origin(row), lastActivityAt: row["last_activity_at"])
+    }
+
+    static func categories(_ stored: String?) -> [SpecialCategory] {
+        (stored ?? "").split(separator: ",").compactMap { SpecialCategory(rawValue: String($0)) }
     }
 
     static func origin(_ row: Row) -> Origin {
@@ -214,14 +242,14 @@ public struct GRDBTicketRepository: TicketRepository {
     // MARK: - Messages
 
     public func addMessage(
-        ticketID: String, body: String, origin: Origin,
+        ticketID: String, body: String, screening: Screening, origin: Origin,
         transition: @Sendable (TicketStatus, Date?) throws -> TicketStatus, audit: AuditDraft
     ) async throws -> Message {
         let messageID = UUID().uuidString.lowercased()
         return try await store.writer.write { db in
             guard
                 let row = try Row.fetchOne(
-                    db, SQLRequest(literal: "SELECT status, closed_at, data_key_id FROM tickets WHERE id = \(ticketID)"))
+                    db, SQLRequest(literal: "SELECT status, closed_at, data_key_id, subject_id FROM tickets WHERE id = \(ticketID)"))
             else { throw StoreError.notFound }
             let current = TicketStatus(rawValue: row["status"]) ?? .open
             let next = try transition(current, row["closed_at"])
@@ -229,7 +257,9 @@ public struct GRDBTicketRepository: TicketRepository {
             let seq =
                 (try Int.fetchOne(db, SQLRequest(literal: "SELECT MAX(seq) FROM messages WHERE ticket_id = \(ticketID)"))
                     ?? 0) + 1
-            try insertMessage(db, id: messageID, ticketID: ticketID, seq: seq, body: body, key: key, origin: origin)
+            try insertMessage(
+                db, id: messageID, ticketID: ticketID, seq: seq, body: body, key: key, origin: origin, screening: screening,
+                subjectID: row["subject_id"])
             let closedAt: Date? = next == .closed ? (row["closed_at"] as Date?) : nil
             try db.execute(
                 literal: """
@@ -240,18 +270,20 @@ public struct GRDBTicketRepository: TicketRepository {
             try append(db, audit, objectID: messageID)
             return Message(
                 id: messageID, ticketID: ticketID, seq: seq, body: body, origin: origin, authorName: nil, editedAt: nil,
-                revisions: [])
+                revisions: [], held: screening.hold, categories: screening.categories)
         }
     }
 
-    public func messages(ticketID: String, before: Int?, limit: Int, includeRevisions: Bool) async throws -> [Message] {
-        try await store.writer.read { db in
+    public func messages(ticketID: String, before: Int?, limit: Int, viewer: Principal) async throws -> [Message] {
+        let includeRevisions = viewer.role == .dpo
+        return try await store.writer.read { db in
             guard
                 let keyID = try String.fetchOne(
                     db, SQLRequest(literal: "SELECT data_key_id FROM tickets WHERE id = \(ticketID)"))
             else { throw StoreError.notFound }
             let key = try store.vault.dataKey(db, id: keyID)
             var sql: SQL = "SELECT * FROM messages WHERE ticket_id = \(ticketID)"
+            if viewer.role != .dpo { sql += " AND (held = 0 OR author_id = \(viewer.userID))" }
             if let before { sql += " AND seq < \(before)" }
             sql += " ORDER BY seq DESC LIMIT \(limit)"
             let rows = try Row.fetchAll(db, SQLRequest(literal: sql)).reversed()
@@ -277,7 +309,8 @@ public struct GRDBTicketRepository: TicketRepository {
                 return Message(
                     id: id, ticketID: ticketID, seq: row["seq"],
                     body: try key.openText([UInt8](row["body"] as Data), at: Self.location("messages", id, "body")),
-                    origin: Self.origin(row), authorName: nil, editedAt: row["edited_at"], revisions: revisions)
+                    origin: Self.origin(row), authorName: nil, editedAt: row["edited_at"], revisions: revisions,
+                    held: row["held"], categories: Self.categories(row["special_categories"]))
             }
         }
     }
@@ -296,13 +329,15 @@ public struct GRDBTicketRepository: TicketRepository {
         }
     }
 
-    public func rectify(messageID: String, body: String, reason: String, by userID: String, audit: AuditDraft)
-        async throws -> Message
-    {
-        try await store.writer.write { db in
+    public func rectify(
+        messageID: String, body: String, reason: String, screening: Screening, by origin: Origin, audit: AuditDraft
+    ) async throws -> Message {
+        let userID = origin.authorID
+        return try await store.writer.write { db in
             let request = SQLRequest<Row>(
                 literal: """
-                    SELECT m.*, t.data_key_id FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.id = \(messageID)
+                    SELECT m.*, t.data_key_id, t.subject_id AS ticket_subject
+                    FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.id = \(messageID)
                     """)
             guard let row = try Row.fetchOne(db, request) else { throw StoreError.notFound }
             let key = try store.vault.dataKey(db, id: row["data_key_id"])
@@ -320,13 +355,19 @@ public struct GRDBTicketRepository: TicketRepository {
             try db.execute(
                 literal: """
                     UPDATE messages SET body = \(Data(key.seal(body, at: Self.location("messages", messageID, "body")))),
-                                        edited_at = \(at)
+                                        edited_at = \(at), special_categories = \(screening.storedCategories),
+                                        held = \(screening.hold)
                     WHERE id = \(messageID)
                     """)
+            var reviewOrigin = origin
+            reviewOrigin.createdAt = at
+            try ReviewQueueWriter.insert(
+                db, objectType: "message", objectID: messageID, ticketID: row["ticket_id"], referenceID: nil,
+                subjectID: row["ticket_subject"], screening: screening, origin: reviewOrigin)
             try append(db, audit, objectID: messageID)
             return Message(
                 id: messageID, ticketID: row["ticket_id"], seq: row["seq"], body: body, origin: Self.origin(row),
-                authorName: nil, editedAt: at, revisions: [])
+                authorName: nil, editedAt: at, revisions: [], held: screening.hold, categories: screening.categories)
         }
     }
 }

@@ -32,11 +32,14 @@ struct ReferenceController {
         let damageType: DamageType?
         let remarks: String?
         let consent: Bool?
+        let acknowledgeSpecialCategories: Bool?
     }
 
     struct ReferralCreated: ResponseEncodable {
         let number: String
         let serviceNumber: String
+        /// Findings in the remarks (policy `warn`); empty when none.
+        let findings: [FindingView]
     }
 
     struct ReferralView: ResponseEncodable {
@@ -70,14 +73,16 @@ struct ReferenceController {
         router.post("/v1/referrals") { request, context -> Response in
             let principal = try context.requirePrincipal()
             let body = try await request.decodeJSON(as: ReferralRequest.self, context: context)
-            let referral = try await references.createReferral(
+            let (referral, findings) = try await references.createReferral(
                 .init(
                     surname: body.surname, phone: body.phone, licensePlate: body.licensePlate,
                     policyNumber: body.policyNumber, firstName: body.firstName, email: body.email,
-                    damageType: body.damageType, remarks: body.remarks, consent: body.consent ?? false),
+                    damageType: body.damageType, remarks: body.remarks, consent: body.consent ?? false,
+                    acknowledgeSpecialCategories: body.acknowledgeSpecialCategories ?? false),
                 by: principal, channel: context.channel, ipPrefix: context.clientIP)
-            return try ReferralCreated(number: referral.number, serviceNumber: referral.serviceNumber)
-                .created(request, context)
+            return try ReferralCreated(
+                number: referral.number, serviceNumber: referral.serviceNumber, findings: findings.map(FindingView.init)
+            ).created(request, context)
         }
         router.get("/v1/referrals/:number") { _, context -> ReferralView in
             let principal = try context.requirePrincipal()

@@ -14,6 +14,7 @@ struct TicketController {
         let reference: Reference
         let subject: String
         let body: String
+        let acknowledgeSpecialCategories: Bool?
     }
 
     struct UpdateRequest: Decodable {
@@ -32,11 +33,13 @@ struct TicketController {
 
     struct ReplyRequest: Decodable {
         let body: String
+        let acknowledgeSpecialCategories: Bool?
     }
 
     struct RectifyRequest: Decodable {
         let body: String
         let reason: String
+        let acknowledgeSpecialCategories: Bool?
     }
 
     struct TicketView: Encodable {
@@ -80,8 +83,14 @@ struct TicketController {
         let mine: Bool
         let createdAt: Date
         let editedAt: Date?
+        /// Special categories found when the message was written (names only).
+        let specialCategories: [String]
+        /// Hidden from other parties until the DPO keeps it.
+        let held: Bool
         let origin: OriginView?
         let revisions: [Revision]?
+        /// Findings with suggestions, in the answer to the writer (policy `warn` or `hold`).
+        var findings: [FindingView]?
 
         init(_ m: Message, for principal: Principal) {
             id = m.id
@@ -92,6 +101,8 @@ struct TicketController {
             mine = m.origin.authorID == principal.userID
             createdAt = m.origin.createdAt
             editedAt = m.editedAt
+            specialCategories = m.categories.map(\.rawValue)
+            held = m.held
             origin = TicketController.seesOrigins(principal) ? OriginView(m.origin) : nil
             revisions =
                 principal.role == .dpo
@@ -103,6 +114,8 @@ struct TicketController {
     struct Opened: ResponseEncodable {
         let ticket: TicketView
         let message: MessageView
+        /// Findings in subject and body (policy `warn` or `hold`); empty when none.
+        let findings: [FindingView]
     }
 
     struct TicketPage: ResponseEncodable {
@@ -121,11 +134,14 @@ struct TicketController {
         router.post("/v1/tickets") { request, context -> Response in
             let principal = try context.requirePrincipal()
             let body = try await request.decodeJSON(as: OpenRequest.self, context: context)
-            let (ticket, message) = try await tickets.open(
+            let (ticket, message, findings) = try await tickets.open(
                 referenceKind: body.reference.kind, referenceNumber: body.reference.number, subject: body.subject,
-                body: body.body, by: principal, channel: context.channel, ipPrefix: context.clientIP)
-            return try Opened(ticket: TicketView(ticket, for: principal), message: MessageView(message, for: principal))
-                .created(request, context)
+                body: body.body, acknowledgeSpecialCategories: body.acknowledgeSpecialCategories ?? false, by: principal,
+                channel: context.channel, ipPrefix: context.clientIP)
+            return try Opened(
+                ticket: TicketView(ticket, for: principal), message: MessageView(message, for: principal),
+                findings: findings.map(FindingView.init)
+            ).created(request, context)
         }
         router.get("/v1/tickets") { request, context -> TicketPage in
             let principal = try context.requirePrincipal()
@@ -159,10 +175,13 @@ struct TicketController {
         router.post("/v1/tickets/:id/messages") { request, context -> Response in
             let principal = try context.requirePrincipal()
             let body = try await request.decodeJSON(as: ReplyRequest.self, context: context)
-            let message = try await tickets.reply(
-                ticketID: try context.parameters.require("id"), body: body.body, by: principal,
+            let (message, findings) = try await tickets.reply(
+                ticketID: try context.parameters.require("id"), body: body.body,
+                acknowledgeSpecialCategories: body.acknowledgeSpecialCategories ?? false, by: principal,
                 channel: context.channel, ipPrefix: context.clientIP)
-            return try MessageView(message, for: principal).created(request, context)
+            var view = MessageView(message, for: principal)
+            view.findings = findings.map(FindingView.init)
+            return try view.created(request, context)
         }
         router.get("/v1/tickets/:id/messages") { request, context -> MessagePage in
             let principal = try context.requirePrincipal()
@@ -183,10 +202,13 @@ struct TicketController {
         router.patch("/v1/messages/:id") { request, context -> MessageView in
             let principal = try context.requirePrincipal()
             let body = try await request.decodeJSON(as: RectifyRequest.self, context: context)
-            let message = try await tickets.rectify(
-                messageID: try context.parameters.require("id"), body: body.body, reason: body.reason, by: principal,
-                ipPrefix: context.clientIP)
-            return MessageView(message, for: principal)
+            let (message, findings) = try await tickets.rectify(
+                messageID: try context.parameters.require("id"), body: body.body, reason: body.reason,
+                acknowledgeSpecialCategories: body.acknowledgeSpecialCategories ?? false, by: principal,
+                channel: context.channel, ipPrefix: context.clientIP)
+            var view = MessageView(message, for: principal)
+            view.findings = findings.map(FindingView.init)
+            return view
         }
     }
 

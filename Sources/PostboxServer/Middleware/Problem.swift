@@ -17,8 +17,10 @@ struct Problem: Error, Encodable, Sendable {
     var errors: [PostboxError.FieldIssue]?
     /// Seconds for the `Retry-After` header (not part of the body).
     var retryAfter: Int?
+    /// Special-category findings with suggestions (422 `special-category`).
+    var findings: [FindingView]?
 
-    enum CodingKeys: String, CodingKey { case type, title, status, detail, errors }
+    enum CodingKeys: String, CodingKey { case type, title, status, detail, errors, findings }
 
     init(slug: String, title: String, status: HTTPResponse.Status, detail: String? = nil, errors: [PostboxError.FieldIssue]? = nil) {
         self.type = Self.typePrefix + slug
@@ -66,9 +68,11 @@ struct Problem: Error, Encodable, Sendable {
             case .consentRequired: (.forbidden, "Consent required")
             case .csrfFailed: (.forbidden, "CSRF check failed")
             case .tooManyRequests: (.tooManyRequests, "Too many requests")
+            case .specialCategory: (.unprocessableContent, "Special categories of personal data")
             }
         var problem = Problem(slug: error.code.rawValue, title: title, status: status, detail: error.detail, errors: error.fields)
         problem.retryAfter = error.retryAfter
+        problem.findings = error.findings.isEmpty ? nil : error.findings.map(FindingView.init)
         return problem
     }
 
