@@ -3,7 +3,7 @@ SWIFT      ?= swift
 CONFIG     ?= debug
 DATA_DIR   ?= $(CURDIR)/data
 
-.PHONY: all deps build run test clean format-check
+.PHONY: all deps build run test clean bench-core classify-score
 
 all: build
 
@@ -24,6 +24,20 @@ run: build
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+## bench-core: release build; classifier (C1) and crypto (K1) benchmarks on one core
+CORPUS ?= ../shared/corpus/special-category.dev.jsonl
+bench-core: deps
+	$(SWIFT) build -c release --product postbox-bench
+	taskset -c 1 "$$($(SWIFT) build -c release --show-bin-path)/postbox-bench" \
+	  --corpus $(CORPUS) \
+	  --corpus Tests/PostboxTests/Resources/classifier-synthetic-1.jsonl \
+	  --corpus Tests/PostboxTests/Resources/classifier-synthetic-2.jsonl
+
+## classify-score: classify the dev corpus and score it with the corpus's score.py
+classify-score: build
+	"$$($(SWIFT) build -c $(CONFIG) --show-bin-path)/postbox-server" classify < $(CORPUS) > .build/predictions.jsonl
+	python3 $(dir $(CORPUS))score.py $(CORPUS) .build/predictions.jsonl
 
 clean:
 	rm -rf .build

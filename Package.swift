@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "postbox-server", targets: ["PostboxServer"]),
         .executable(name: "postbox", targets: ["PostboxClient"]),
         .library(name: "Postbox", targets: ["Postbox"]),
+        .executable(name: "postbox-bench", targets: ["PostboxBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -78,6 +79,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "PostboxBench",
+            dependencies: ["Postbox", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         .target(

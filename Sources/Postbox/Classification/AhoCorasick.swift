@@ -4,8 +4,10 @@ struct AhoCorasick: Sendable {
     static let alphabet = 37
     /// Dense goto/fail-resolved transitions: `next[state * alphabet + symbol]`.
     private let next: [Int32]
-    /// For each state, the ids of patterns that end there (including via failure links).
-    private let outputs: [[Int32]]
+    /// Pattern ids ending in each state (including via failure links), flattened:
+    /// the ids of state `s` are `outputIDs[outputStart[s] ..< outputStart[s + 1]]`.
+    private let outputIDs: [Int32]
+    private let outputStart: [Int32]
     /// Length of each pattern in bytes.
     let lengths: [Int]
 
@@ -59,19 +61,34 @@ struct AhoCorasick: Sendable {
             }
         }
         next = goto.flatMap { $0 }
-        outputs = out
+        var ids: [Int32] = []
+        var starts: [Int32] = []
+        for list in out {
+            starts.append(Int32(ids.count))
+            ids += list
+        }
+        starts.append(Int32(ids.count))
+        outputIDs = ids
+        outputStart = starts
         lengths = patterns.map(\.count)
     }
 
     /// Calls `body(patternID, endIndex)` for every occurrence (`endIndex` is the last byte's index).
     func scan(_ bytes: [UInt8], _ body: (Int, Int) -> Void) {
         next.withUnsafeBufferPointer { table in
-            var state = 0
-            for i in 0..<bytes.count {
-                state = Int(table[state &* Self.alphabet &+ Self.symbol(bytes[i])])
-                let found = outputs[state]
-                if !found.isEmpty {
-                    for id in found { body(Int(id), i) }
+            outputStart.withUnsafeBufferPointer { starts in
+                outputIDs.withUnsafeBufferPointer { ids in
+                    bytes.withUnsafeBufferPointer { text in
+                        var state = 0
+                        for i in 0..<text.count {
+                            state = Int(table[state &* Self.alphabet &+ Self.symbol(text[i])])
+                            let from = Int(starts[state])
+                            let to = Int(starts[state &+ 1])
+                            if from != to {
+                                for k in from..<to { body(Int(ids[k]), i) }
+                            }
+                        }
+                    }
                 }
             }
         }

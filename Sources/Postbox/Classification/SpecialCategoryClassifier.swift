@@ -21,11 +21,12 @@ public final class SpecialCategoryClassifier: Sendable {
         let categories: [SpecialCategory]
         let pattern: Int
         let strength: Lexicon.Strength
-        let near: [Int]
-        let unless: [Int]
-        let block: [Int]
+        let near: Set<Int>
+        let unless: Set<Int>
+        let block: Set<Int>
         let caseRule: CaseRule
-        let suggestion: [String: String]
+        let suggestionDE: String?
+        let suggestionEN: String?
     }
 
     enum CaseRule: Sendable, Equatable {
@@ -43,6 +44,30 @@ public final class SpecialCategoryClassifier: Sendable {
 
     let automaton: AhoCorasick
     let patterns: [Pattern]
+    /// Per pattern: length and boundary rules, as flat arrays for the hot loop.
+    let patternLength: [Int]
+    let patternLeft: [Bool]
+    let patternRight: [Bool]
+    /// Per pattern: whether it starts a rule or is neutral (only those become hits).
+    let patternIsHit: [Bool]
+    /// Per pattern: the roles it plays in every text (bits of ``Role``), marked per token.
+    let patternRoles: [UInt8]
+    /// Per pattern: whether some rule names it in `near`, `unless` or `blockTokens`.
+    let patternIsContext: [Bool]
+
+    /// Roles of context patterns that are checked for every rule, as bits.
+    enum RoleBit {
+        static let anchor: UInt8 = 1
+        static let hypothetical: UInt8 = 2
+        static let coverage: UInt8 = 4
+        static let subject: UInt8 = 8
+        static let title: UInt8 = 16
+        static let german: UInt8 = 32
+        static let english: UInt8 = 64
+    }
+
+    static let germanWords = ["der", "die", "das", "und", "ist", "nicht", "bitte", "ich", "mit", "fuer", "ein", "eine", "den", "dem", "kunde", "kundin", "wir", "auf", "bei", "von", "zu", "hat", "sind", "termin"]
+    static let englishWords = ["the", "and", "is", "not", "please", "i", "with", "for", "a", "an", "my", "to", "of", "customer", "we", "on", "at", "has", "are"]
     let rulesByPattern: [[Int]]
     let rules: [Rule]
     let neutralPatterns: Set<Int>
@@ -51,7 +76,9 @@ public final class SpecialCategoryClassifier: Sendable {
     let coverageWords: [Int]
     let subjects: [Int]
     let titles: [Int]
-    let defaultSuggestions: [SpecialCategory: [String: String]]
+    /// Default suggestion per category, German and English, indexed by ``SpecialCategory/order``.
+    let defaultSuggestionsDE: [String?]
+    let defaultSuggestionsEN: [String?]
     /// Tokens either side in which `near` and `unless` words count.
     static let window = 8
     /// Tokens either side in which a person or a hypothetical counts (one field is one thought).
@@ -107,9 +134,9 @@ public final class SpecialCategoryClassifier: Sendable {
             rules.append(
                 Rule(
                     categories: entry.categories ?? [], pattern: id, strength: entry.strength ?? .strong,
-                    near: (entry.near ?? []).map(context), unless: (entry.unless ?? []).map(context),
-                    block: (entry.blockTokens ?? []).map { intern($0, right: false) }, caseRule: caseRule,
-                    suggestion: entry.suggestion ?? [:]))
+                    near: Set((entry.near ?? []).map(context)), unless: Set((entry.unless ?? []).map(context)),
+                    block: Set((entry.blockTokens ?? []).map { intern($0, right: false) }), caseRule: caseRule,
+                    suggestionDE: entry.suggestion?["de"], suggestionEN: entry.suggestion?["en"]))
         }
         anchors = lexicon.anchors.map { intern($0, right: true) }
         hypotheticals = lexicon.hypotheticals.map { intern($0, right: true) }
@@ -117,18 +144,41 @@ public final class SpecialCategoryClassifier: Sendable {
         subjects = lexicon.subjects.map { intern($0, right: true) }
         titles = ["herr", "herrn", "frau", "hr", "fr", "dr", "prof", "familie", "fam", "mr", "mrs", "ms", "miss", "dear", "sehr geehrter", "sehr geehrte"]
             .map { intern($0, right: true) }
+        let germanIDs = Self.germanWords.map { intern($0, right: true) }
+        let englishIDs = Self.englishWords.map { intern($0, right: true) }
         var byPattern = [[Int]](repeating: [], count: patterns.count)
         for (i, rule) in rules.enumerated() { byPattern[rule.pattern].append(i) }
         self.patterns = patterns
+        self.patternLength = patterns.map(\.bytes.count)
+        self.patternLeft = patterns.map(\.left)
+        self.patternRight = patterns.map(\.right)
+        self.patternIsHit = (0..<patterns.count).map { !byPattern[$0].isEmpty || neutral.contains($0) }
+        var roles = [UInt8](repeating: 0, count: patterns.count)
+        for id in anchors { roles[id] |= RoleBit.anchor }
+        for id in hypotheticals { roles[id] |= RoleBit.hypothetical }
+        for id in coverageWords { roles[id] |= RoleBit.coverage }
+        for id in subjects { roles[id] |= RoleBit.subject }
+        for id in titles { roles[id] |= RoleBit.title }
+        for id in germanIDs { roles[id] |= RoleBit.german }
+        for id in englishIDs { roles[id] |= RoleBit.english }
+        self.patternRoles = roles
+        var context = [Bool](repeating: false, count: patterns.count)
+        for rule in rules { for id in rule.near.union(rule.unless).union(rule.block) { context[id] = true } }
+        self.patternIsContext = context
         self.rules = rules
         self.rulesByPattern = byPattern
         self.neutralPatterns = neutral
         self.automaton = AhoCorasick(patterns: patterns.map(\.bytes))
-        var defaults: [SpecialCategory: [String: String]] = [:]
+        var de = [String?](repeating: nil, count: SpecialCategory.allCases.count)
+        var en = de
         for (key, value) in lexicon.defaultSuggestions {
-            if let category = SpecialCategory(rawValue: key) { defaults[category] = value }
+            if let category = SpecialCategory(rawValue: key) {
+                de[category.order] = value["de"]
+                en[category.order] = value["en"]
+            }
         }
-        defaultSuggestions = defaults
+        defaultSuggestionsDE = de
+        defaultSuggestionsEN = en
     }
 
     /// An occurrence of a pattern: first and last token, and byte range.
@@ -146,37 +196,63 @@ public final class SpecialCategoryClassifier: Sendable {
         let bytes = folded.bytes
 
         // 1. Every occurrence of every pattern, respecting token boundaries.
-        var hits: [Hit] = []
-        var tokensOf = [[Int]](repeating: [], count: patterns.count)  // pattern → first tokens
+        var foundHits: [Hit] = []
+        var foundOccurrences: [(pattern: Int, token: Int)] = []
+        var roles = [UInt8](repeating: 0, count: folded.tokens.count)
+        var anyRule = false
         automaton.scan(bytes) { id, end in
-            let p = patterns[id]
-            let start = end - p.bytes.count + 1
-            if p.left, start > 0, bytes[start - 1] != FoldedText.space { return }
-            if p.right, end + 1 < bytes.count, bytes[end + 1] != FoldedText.space { return }
+            let start = end - patternLength[id] + 1
+            if patternLeft[id], start > 0, bytes[start - 1] != FoldedText.space { return }
+            if patternRight[id], end + 1 < bytes.count, bytes[end + 1] != FoldedText.space { return }
             guard bytes[start] != FoldedText.space else { return }
             let first = Int(folded.tokenIndex[start])
-            let last = Int(folded.tokenIndex[bytes[end] == FoldedText.space ? end - 1 : end])
-            tokensOf[id].append(first)
-            if !rulesByPattern[id].isEmpty || neutralPatterns.contains(id) {
-                hits.append(Hit(pattern: id, firstToken: first, lastToken: last, bytes: start...end))
+            roles[first] |= patternRoles[id]
+            if patternIsContext[id] { foundOccurrences.append((id, first)) }
+            if patternIsHit[id] {
+                let last = Int(folded.tokenIndex[bytes[end] == FoldedText.space ? end - 1 : end])
+                foundHits.append(Hit(pattern: id, firstToken: first, lastToken: last, bytes: start...end))
+                if !rulesByPattern[id].isEmpty { anyRule = true }
             }
         }
-        guard hits.contains(where: { !rulesByPattern[$0.pattern].isEmpty }) else {
-            return Classification(categories: [], findings: [])
-        }
+        guard anyRule else { return Classification(categories: [], findings: []) }
+        // Immutable from here on, so the helpers below read them without exclusivity checks.
+        let hits = foundHits
+        let occurrences = foundOccurrences.sorted { $0.token < $1.token }
+        let tokenRoles = roles
+        var original = OriginalScalars(text)
 
         // 2. Neutral phrases mask the tokens they cover.
-        var masked = [Bool](repeating: false, count: folded.tokens.count)
+        var maskedTokens = [Bool](repeating: false, count: folded.tokens.count)
         for hit in hits where neutralPatterns.contains(hit.pattern) {
-            for t in hit.firstToken...hit.lastToken { masked[t] = true }
+            for t in hit.firstToken...hit.lastToken { maskedTokens[t] = true }
         }
+        let masked = maskedTokens
 
-        func occurs(_ ids: [Int], near first: Int, _ last: Int, within window: Int = Self.window) -> Bool {
+        /// Whether one of the context patterns `ids` starts within `window` tokens of the hit.
+        func occurs(_ ids: Set<Int>, near first: Int, _ last: Int, within window: Int = Self.window) -> Bool {
             let low = first - window
             let high = last + window
-            for id in ids {
-                for t in tokensOf[id] where t >= low && t <= high { return true }
+            // Binary search for the first occurrence in the window; occurrences are sorted by token.
+            var lower = 0
+            var upper = occurrences.count
+            while lower < upper {
+                let mid = (lower + upper) / 2
+                if occurrences[mid].token < low { lower = mid + 1 } else { upper = mid }
             }
+            var i = lower
+            while i < occurrences.count, occurrences[i].token <= high {
+                if ids.contains(occurrences[i].pattern) { return true }
+                i += 1
+            }
+            return false
+        }
+
+        /// Whether a token with `role` lies within `window` tokens of the hit.
+        func hasRole(_ role: UInt8, near first: Int, _ last: Int, within window: Int) -> Bool {
+            let low = max(0, first - window)
+            let high = min(tokenRoles.count - 1, last + window)
+            guard low <= high else { return false }
+            for t in low...high where tokenRoles[t] & role != 0 { return true }
             return false
         }
 
@@ -184,32 +260,44 @@ public final class SpecialCategoryClassifier: Sendable {
         func isGenericCoverageQuestion(_ token: Int) -> Bool {
             let sentence = folded.sentenceOfToken[token]
             guard folded.sentenceIsQuestion[Int(sentence)] else { return false }
-            let inSentence = { (ids: [Int]) in
-                ids.contains { id in tokensOf[id].contains { folded.sentenceOfToken[$0] == sentence } }
+            var coverage = false
+            var subject = false
+            for t in tokenRoles.indices where folded.sentenceOfToken[t] == sentence {
+                coverage = coverage || tokenRoles[t] & RoleBit.coverage != 0
+                subject = subject || tokenRoles[t] & RoleBit.subject != 0
             }
-            return inSentence(coverageWords) && !inSentence(subjects)
+            return coverage && !subject
         }
 
         // 3. Rules with their conditions.
         var findings: [Finding] = []
-        var seen = Set<String>()
+        var seen = Set<Int>()
         var german: Bool?
         for hit in hits {
             let ruleIDs = rulesByPattern[hit.pattern]
             if ruleIDs.isEmpty { continue }
             if (hit.firstToken...hit.lastToken).contains(where: { masked[$0] }) { continue }
-            if isName(folded, token: hit.firstToken) || isStreet(folded, token: hit.lastToken) { continue }
+            if hit.firstToken > 0, tokenRoles[hit.firstToken - 1] & RoleBit.title != 0,
+                original.get()[Int(folded.origin[folded.tokens[hit.firstToken].lowerBound])].properties.isUppercase
+            {
+                continue  // a name after a title ("Herr Krebs")
+            }
+            if isStreet(folded, token: hit.lastToken) { continue }
             for ruleID in ruleIDs {
                 let rule = rules[ruleID]
-                if !rule.block.isEmpty, rule.block.contains(where: { tokensOf[$0].contains(hit.firstToken) }) { continue }
-                if !caseMatches(rule.caseRule, folded, hit) { continue }
+                if !rule.block.isEmpty,
+                    occurrences.contains(where: { $0.token == hit.firstToken && rule.block.contains($0.pattern) })
+                {
+                    continue
+                }
+                if !caseMatches(rule.caseRule, folded, hit, &original) { continue }
                 if !rule.unless.isEmpty, occurs(rule.unless, near: hit.firstToken, hit.lastToken) { continue }
                 switch rule.strength {
                 case .strong:
                     break
                 case .anchored:
-                    guard occurs(anchors, near: hit.firstToken, hit.lastToken, within: Self.personWindow),
-                        !occurs(hypotheticals, near: hit.firstToken, hit.lastToken, within: Self.personWindow)
+                    guard hasRole(RoleBit.anchor, near: hit.firstToken, hit.lastToken, within: Self.personWindow),
+                        !hasRole(RoleBit.hypothetical, near: hit.firstToken, hit.lastToken, within: Self.personWindow)
                     else { continue }
                 case .context:
                     guard occurs(rule.near, near: hit.firstToken, hit.lastToken) else { continue }
@@ -217,15 +305,21 @@ public final class SpecialCategoryClassifier: Sendable {
                 if rule.categories.contains(.health), isGenericCoverageQuestion(hit.firstToken) { continue }
                 let range = folded.originalRange(tokens: hit.firstToken, hit.lastToken)
                 for category in rule.categories {
-                    let key = "\(category.rawValue):\(range.lowerBound):\(range.upperBound)"
+                    let key = (range.lowerBound << 24) | (range.upperBound << 4) | category.order
                     guard seen.insert(key).inserted else { continue }
-                    if german == nil { german = isGerman(folded) }
-                    let language = german == true ? "de" : "en"
-                    let suggestion = rule.suggestion[language] ?? defaultSuggestions[category]?[language]
+                    if german == nil {
+                        let de = tokenRoles.reduce(0) { $0 + ($1 & RoleBit.german != 0 ? 1 : 0) }
+                        let en = tokenRoles.reduce(0) { $0 + ($1 & RoleBit.english != 0 ? 1 : 0) }
+                        german = de >= en
+                    }
+                    let suggestion =
+                        german == true
+                        ? rule.suggestionDE ?? defaultSuggestionsDE[category.order]
+                        : rule.suggestionEN ?? defaultSuggestionsEN[category.order]
                     findings.append(
                         Finding(
                             category: category, start: range.lowerBound, end: range.upperBound,
-                            match: folded.original(range), suggestion: suggestion))
+                            match: original.string(range), suggestion: suggestion))
                 }
             }
         }
@@ -236,16 +330,6 @@ public final class SpecialCategoryClassifier: Sendable {
 
     // MARK: - Conditions
 
-    /// A capitalised token right after a title is a name ("Herr Krebs", "Frau Weiß").
-    private func isName(_ folded: FoldedText, token: Int) -> Bool {
-        guard token > 0 else { return false }
-        let first = folded.scalars[Int(folded.origin[folded.tokens[token].lowerBound])]
-        guard first.properties.isUppercase else { return false }
-        let previous = folded.tokens[token - 1]
-        return titles.contains { id in
-            patterns[id].bytes.elementsEqual(folded.bytes[previous])
-        }
-    }
 
     static let streetSuffixes: [[UInt8]] = ["strase", "str", "gase", "weg", "platz", "stret", "road", "lane", "avenue"]
         .map { Array($0.utf8) }
@@ -260,32 +344,20 @@ public final class SpecialCategoryClassifier: Sendable {
         return false
     }
 
-    private func caseMatches(_ rule: CaseRule, _ folded: FoldedText, _ hit: Hit) -> Bool {
+    private func caseMatches(_ rule: CaseRule, _ folded: FoldedText, _ hit: Hit, _ original: inout OriginalScalars)
+        -> Bool
+    {
         switch rule {
         case .any:
             return true
         case .upper:
             let range = folded.originalRange(tokens: hit.firstToken, hit.lastToken)
-            return folded.scalars[range].allSatisfy { !$0.properties.isLowercase }
+            return original.get()[range].allSatisfy { !$0.properties.isLowercase }
         case .exact(let expected):
-            return folded.original(folded.originalRange(tokens: hit.firstToken, hit.lastToken)) == expected
+            return original.string(folded.originalRange(tokens: hit.firstToken, hit.lastToken)) == expected
         }
     }
 
-    static let germanWords: Set<[UInt8]> = Set(
-        ["der", "die", "das", "und", "ist", "nicht", "bitte", "ich", "mit", "fuer", "ein", "eine", "den", "dem", "kunde", "kundin", "wir", "auf", "bei", "von", "zu", "hat", "sind", "termin"]
-            .map { Array($0.utf8) })
-    static let englishWords: Set<[UInt8]> = Set(
-        ["the", "and", "is", "not", "please", "i", "with", "for", "a", "an", "my", "to", "of", "customer", "we", "on", "at", "has", "are", "appointment"]
-            .map { Array($0.utf8) })
 
-    private func isGerman(_ folded: FoldedText) -> Bool {
-        var de = 0
-        var en = 0
-        for range in folded.tokens where range.count <= 11 {
-            let word = Array(folded.bytes[range])
-            if Self.germanWords.contains(word) { de += 1 } else if Self.englishWords.contains(word) { en += 1 }
-        }
-        return de >= en
-    }
 }
+

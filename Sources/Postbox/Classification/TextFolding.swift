@@ -1,103 +1,143 @@
 /// The folded form of a text that lexicon patterns are matched against, with the way back to
 /// the original: lower case ASCII letters and digits, `ä→ae ö→oe ü→ue ß→ss`, other accents
 /// dropped, doubled letters written once, and every run of anything else as one space.
+///
+/// One pass over the text's scalars builds the folded bytes, the map back, the tokens and
+/// the sentences (this is the classifier's hot path).
 struct FoldedText {
     /// Folded bytes: `a-z`, `0-9` and `0x20`.
-    var bytes: [UInt8] = []
+    private(set) var bytes: [UInt8] = []
     /// For each folded byte, the offset of the original scalar it came from.
-    var origin: [Int32] = []
+    private(set) var origin: [Int32] = []
     /// For each folded byte, the offset just after the last original scalar it stands for.
-    var originEnd: [Int32] = []
+    private(set) var originEnd: [Int32] = []
     /// Tokens as half-open byte ranges.
-    var tokens: [Range<Int>] = []
+    private(set) var tokens: [Range<Int>] = []
     /// For each folded byte inside a token, the token's index (-1 on spaces).
-    var tokenIndex: [Int32] = []
-    /// The original text's scalars.
-    var scalars: [Unicode.Scalar] = []
+    private(set) var tokenIndex: [Int32] = []
     /// For each token, the index of its sentence.
-    var sentenceOfToken: [Int32] = []
+    private(set) var sentenceOfToken: [Int32] = []
     /// For each sentence, whether it ends with a question mark.
-    var sentenceIsQuestion: [Bool] = []
+    private(set) var sentenceIsQuestion: [Bool] = [false]
+    /// The original text.
+    let text: String
 
     static let space: UInt8 = 0x20
 
     init(_ text: String) {
-        scalars = Array(text.unicodeScalars)
-        bytes.reserveCapacity(scalars.count + 8)
-        origin.reserveCapacity(scalars.count + 8)
-        originEnd.reserveCapacity(scalars.count + 8)
-        for (index, scalar) in scalars.enumerated() {
-            let i = Int32(index)
-            switch Self.fold(scalar) {
-            case .none:
-                if let last = bytes.last, last != Self.space { append(Self.space, i) }
-            case .one(let b): appendLetter(b, i)
-            case .two(let a, let b):
-                appendLetter(a, i)
-                appendLetter(b, i)
-            }
-        }
-        if bytes.last == Self.space {
-            bytes.removeLast()
-            origin.removeLast()
-            originEnd.removeLast()
-        }
-        tokenIndex = [Int32](repeating: -1, count: bytes.count)
-        var start: Int? = nil
-        for (i, b) in bytes.enumerated() {
-            if b == Self.space {
-                if let s = start { tokens.append(s..<i) }
-                start = nil
-            } else {
-                if start == nil { start = i }
-                tokenIndex[i] = Int32(tokens.count)
-            }
-        }
-        if let s = start { tokens.append(s..<bytes.count) }
-        segmentSentences()
-    }
-
-    /// Sentences end at `.`, `!`, `?`, `;` or a line break in the original text.
-    private mutating func segmentSentences() {
-        sentenceOfToken = [Int32](repeating: 0, count: tokens.count)
-        sentenceIsQuestion = [false]
-        var token = 0
-        var sentence: Int32 = 0
-        var pendingBreak = false
-        var question = false
-        for (index, scalar) in scalars.enumerated() {
-            while token < tokens.count, Int(origin[tokens[token].lowerBound]) < index { token += 1 }
-            switch scalar {
-            case ".", "!", "?", ";", "\n":
-                pendingBreak = true
-                if scalar == "?" { question = true }
-            default:
-                if pendingBreak, token < tokens.count, Int(origin[tokens[token].lowerBound]) == index {
-                    sentenceIsQuestion[Int(sentence)] = question
-                    sentence += 1
-                    sentenceIsQuestion.append(false)
-                    for t in token..<tokens.count { sentenceOfToken[t] = sentence }
-                    pendingBreak = false
-                    question = false
+        self.text = text
+        // Every scalar folds to at most as many bytes as its UTF-8 form (ä: 2 → "ae").
+        let capacity = text.utf8.count + 1
+        var out = [UInt8](repeating: 0, count: capacity)
+        var from = [Int32](repeating: 0, count: capacity)
+        var to = [Int32](repeating: 0, count: capacity)
+        var tokenOf = [Int32](repeating: -1, count: capacity)
+        // Locals inside the closures (not captured from outside) avoid dynamic exclusivity checks.
+        let (count, tokens, sentenceOfToken, sentenceIsQuestion) = out.withUnsafeMutableBufferPointer { out in
+            from.withUnsafeMutableBufferPointer { from in
+                to.withUnsafeMutableBufferPointer { to in
+                    tokenOf.withUnsafeMutableBufferPointer { tokenOf in
+                        var count = 0
+                        var tokens: [Range<Int>] = []
+                        tokens.reserveCapacity(capacity / 4)
+                        var sentenceOfToken: [Int32] = []
+                        sentenceOfToken.reserveCapacity(capacity / 4)
+                        var sentenceIsQuestion = [false]
+                        var index: Int32 = 0
+                        var tokenStart = -1
+                        var pendingBreak = false
+                        var question = false
+                        for scalar in text.unicodeScalars {
+                            // The letters this scalar folds to (0, 1 or 2), or a separator.
+                            let v = scalar.value
+                            var first: UInt8 = 0
+                            var second: UInt8 = 0
+                            if v < 0x80 {
+                                var b = UInt8(truncatingIfNeeded: v)
+                                if b >= 0x41 && b <= 0x5A { b &+= 0x20 }
+                                if (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) {
+                                    first = b
+                                } else if b == 0x2E || b == 0x21 || b == 0x3B || b == 0x0A {
+                                    pendingBreak = true
+                                } else if b == 0x3F {
+                                    pendingBreak = true
+                                    question = true
+                                }
+                            } else {
+                                switch Self.fold(scalar) {
+                                case .none: break
+                                case .one(let b): first = b
+                                case .two(let a, let b):
+                                    first = a
+                                    second = b
+                                }
+                            }
+                            if first == 0 {
+                                if tokenStart >= 0 {
+                                    tokens.append(tokenStart..<count)
+                                    tokenStart = -1
+                                    out[count] = Self.space
+                                    from[count] = index
+                                    to[count] = index &+ 1
+                                    tokenOf[count] = -1
+                                    count &+= 1
+                                }
+                            } else {
+                                var letter = first
+                                while letter != 0 {
+                                    if tokenStart < 0 {
+                                        // A sentence break seen since the last token starts a new sentence.
+                                        if pendingBreak {
+                                            if question { sentenceIsQuestion[sentenceIsQuestion.count &- 1] = true }
+                                            if !tokens.isEmpty { sentenceIsQuestion.append(false) }
+                                            pendingBreak = false
+                                            question = false
+                                        }
+                                        tokenStart = count
+                                        sentenceOfToken.append(Int32(sentenceIsQuestion.count &- 1))
+                                        out[count] = letter
+                                        from[count] = index
+                                        to[count] = index &+ 1
+                                        tokenOf[count] = Int32(tokens.count)
+                                        count &+= 1
+                                    } else if letter >= 0x61, out[count &- 1] == letter {
+                                        // Doubled letters are written once ("opperiert" and "operiert" fold alike).
+                                        to[count &- 1] = index &+ 1
+                                    } else {
+                                        out[count] = letter
+                                        from[count] = index
+                                        to[count] = index &+ 1
+                                        tokenOf[count] = Int32(tokens.count)
+                                        count &+= 1
+                                    }
+                                    letter = second
+                                    second = 0
+                                }
+                            }
+                            index &+= 1
+                        }
+                        if question { sentenceIsQuestion[sentenceIsQuestion.count &- 1] = true }
+                        if tokenStart >= 0 {
+                            tokens.append(tokenStart..<count)
+                        } else if count > 0, out[count &- 1] == Self.space {
+                            count &-= 1
+                        }
+                        return (count, tokens, sentenceOfToken, sentenceIsQuestion)
+                    }
                 }
             }
         }
-        sentenceIsQuestion[Int(sentence)] = question || sentenceIsQuestion[Int(sentence)]
-    }
-
-    private mutating func append(_ b: UInt8, _ i: Int32) {
-        bytes.append(b)
-        origin.append(i)
-        originEnd.append(i + 1)
-    }
-
-    private mutating func appendLetter(_ b: UInt8, _ i: Int32) {
-        // Doubled letters are written once ("opperiert" and "operiert" fold alike).
-        if let last = bytes.last, last == b, b >= 0x61 {
-            originEnd[originEnd.count - 1] = i + 1
-            return
-        }
-        append(b, i)
+        out.removeSubrange(count...)
+        from.removeSubrange(count...)
+        to.removeSubrange(count...)
+        tokenOf.removeSubrange(count...)
+        self.bytes = out
+        self.origin = from
+        self.originEnd = to
+        self.tokenIndex = tokenOf
+        self.tokens = tokens
+        self.sentenceOfToken = sentenceOfToken
+        self.sentenceIsQuestion = sentenceIsQuestion
     }
 
     enum Folded {
@@ -106,12 +146,9 @@ struct FoldedText {
         case two(UInt8, UInt8)
     }
 
-    /// Folds one scalar.
+    /// Folds one non-ASCII scalar.
     static func fold(_ s: Unicode.Scalar) -> Folded {
-        let v = s.value
-        switch v {
-        case 0x61...0x7A, 0x30...0x39: return .one(UInt8(v))
-        case 0x41...0x5A: return .one(UInt8(v + 0x20))
+        switch s.value {
         case 0xE4, 0xC4: return .two(0x61, 0x65)  // ä
         case 0xF6, 0xD6: return .two(0x6F, 0x65)  // ö
         case 0xFC, 0xDC: return .two(0x75, 0x65)  // ü
@@ -140,15 +177,30 @@ struct FoldedText {
         FoldedText(pattern).bytes
     }
 
-    /// The original text of scalars `range`.
-    func original(_ range: Range<Int>) -> String {
-        var view = String.UnicodeScalarView()
-        view.append(contentsOf: scalars[range])
-        return String(view)
-    }
-
     /// The original scalar range of tokens `first...last`.
     func originalRange(tokens first: Int, _ last: Int) -> Range<Int> {
         Int(origin[tokens[first].lowerBound])..<Int(originEnd[tokens[last].upperBound - 1])
+    }
+}
+
+/// The original text's scalars, decoded once and only when a hit needs them.
+struct OriginalScalars {
+    private var scalars: [Unicode.Scalar]?
+    let text: String
+
+    init(_ text: String) { self.text = text }
+
+    mutating func get() -> [Unicode.Scalar] {
+        if let scalars { return scalars }
+        let decoded = Array(text.unicodeScalars)
+        scalars = decoded
+        return decoded
+    }
+
+    /// The original text of scalars `range`.
+    mutating func string(_ range: Range<Int>) -> String {
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: get()[range])
+        return String(view)
     }
 }

@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import Postbox
+
+/// `postbox-bench`: the in-process benchmarks of issue 9 (C1 classifier, K1 crypto).
+/// Run from a release build: `make bench-core`.
+@main
+struct PostboxBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "postbox-bench", abstract: "Classifier (C1) and crypto (K1) benchmarks on one core.")
+
+    @Option(help: "JSON lines with a \"text\" field: the mixed German/English corpus.")
+    var corpus: [String] = []
+
+    @Option(help: "Seconds per throughput measurement.")
+    var seconds: Double = 3
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    @Option(help: "Single-message calls for the latency percentiles.")
+    var latencyCalls = 20_000
+
+
+    struct Result: Encodable {
+        let name: String
+        let value: Double
+        let unit: String
+        let note: String
+    }
+
+    func run() throws {
+        let texts = try loadTexts()
+        guard !texts.isEmpty else { throw ValidationError("no texts in the corpus files") }
+        var results: [Result] = []
+        results += classifier(texts)
+        results += crypto()
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(results), as: UTF8.self))
+        } else {
+            print("benchmark".padding(toLength: 44, withPad: " ", startingAt: 0) + "value".padding(toLength: 16, withPad: " ", startingAt: 0) + "note")
+            for r in results {
+                let value = String(format: r.value >= 100 ? "%.0f %@" : "%.2f %@", r.value, r.unit)
+                print(r.name.padding(toLength: 44, withPad: " ", startingAt: 0) + value.padding(toLength: 16, withPad: " ", startingAt: 0) + r.note)
+            }
+        }
+    }
+
+    func loadTexts() throws -> [String] {
+        var texts: [String] = []
+        for path in corpus {
+            let content = try String(contentsOfFile: path, encoding: .utf8)
+            for line in content.split(separator: "\n") {
+                if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                    let text = object["text"] as? String
+                {
+                    texts.append(text)
+                }
+            }
+        }
+        return texts
+    }
+
+    /// Messages of about 1 KiB made by joining corpus texts in order.
+    func kibMessages(_ texts: [String]) -> [String] {
+        var messages: [String] = []
+        var current = ""
+        for text in texts + texts + texts {
+            current += current.isEmpty ? text : "\n" + text
+            if current.utf8.count >= 1024 {
+                messages.append(String(decoding: current.utf8.prefix(1024), as: UTF8.self))
+                current = ""
+            }
+        }
+        return messages
+    }
+
+    func classifier(_ texts: [String]) -> [Result] {
+        let classifier = SpecialCategoryClassifier.standard
+        let messages = kibMessages(texts)
+        let bytes = messages.reduce(0) { $0 + $1.utf8.count }
+        var flagged = 0
+        for m in messages.prefix(50) where !classifier.classify(m).isEmpty { flagged += 1 }  // warm up
+        let clock = ContinuousClock()
+        var processed = 0
+        let start = clock.now
+        while clock.now - start < .seconds(seconds) {
+            for m in messages { flagged &+= classifier.classify(m).findings.count }
+            processed += bytes
+        }
+        let elapsed = clock.now - start
+        let mbps = Double(processed) / 1_000_000 / elapsed.seconds
+
+        var latencies: [Double] = []
+        latencies.reserveCapacity(latencyCalls)
+        while latencies.count < latencyCalls {
+            for m in messages where latencies.count < latencyCalls {
+                let t0 = clock.now
+                flagged &+= classifier.classify(m).findings.count
+                latencies.append((clock.now - t0).seconds * 1_000_000)
+            }
+        }
+        latencies.sort()
+        let p50 = latencies[latencies.count / 2]
+        let p99 = latencies[latencies.count * 99 / 100]
+        return [
+            Result(name: "C1 classify throughput (1 core)", value: mbps, unit: "MB/s", note: "\(messages.count) messages of 1 KiB, mixed de/en (checksum \(flagged % 10))"),
+            Result(name: "C1 classify 1 KiB p50", value: p50, unit: "µs", note: "\(latencyCalls) calls"),
+            Result(name: "C1 classify 1 KiB p99", value: p99, unit: "µs", note: "target < 50 µs"),
+        ]
+    }
+
+    func crypto() -> [Result] {
+        let key = SecretKey.random()
+        let payload = String(repeating: "Schadenmeldung Frontscheibe. ", count: 36).prefix(1024)
+        let text = String(payload)
+        let location = FieldLocation(table: "messages", rowID: "bench", field: "body")
+        let clock = ContinuousClock()
+        var count = 0
+        var start = clock.now
+        while clock.now - start < .seconds(seconds) {
+            for _ in 0..<1000 {
+                let sealed = key.seal(text, at: location)
+                if (try? key.openText(sealed, at: location)) != nil { count += 1 }
+            }
+        }
+        let sealOpen = Double(count) / (clock.now - start).seconds
+
+        let ring = (try? KeyRing(entries: [.init(id: "bench", key: .random())]))
+        var unwraps = 0
+        if let ring {
+            let wrapped = ring.wrap(.random(), dataKeyID: "dek")
+            start = clock.now
+            while clock.now - start < .seconds(seconds) {
+                for _ in 0..<1000 where (try? ring.unwrap(wrapped, dataKeyID: "dek")) != nil { unwraps += 1 }
+            }
+        }
+        let unwrapRate = Double(unwraps) / (clock.now - start).seconds
+
+        return [
+            Result(name: "K1 field encrypt+decrypt 1 KiB (1 core)", value: sealOpen, unit: "ops/s", note: "XChaCha20-Poly1305, AD bound"),
+            Result(name: "K1 data-key unwrap (1 core)", value: unwrapRate, unit: "ops/s", note: "32-byte DEK under the master key"),
+        ]
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
