@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Postbox
 
 #if canImport(Glibc)
 import Glibc
@@ -25,6 +26,20 @@ struct DataDirectoryOptions: ParsableArguments {
     var path: String {
         let url = URL(fileURLWithPath: dataDir, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         return url.standardizedFileURL.path
+    }
+}
+
+/// Runs `body`, turning configuration, key-file and store errors into a one-line message and
+/// exit status 78; other errors pass through.
+func withStartupErrors<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as ConfigurationError {
+        throw failStartup(error.description)
+    } catch let error as KeyFileError {
+        throw failStartup(error.description)
+    } catch let error as StoreError {
+        throw failStartup(error.description)
     }
 }
 

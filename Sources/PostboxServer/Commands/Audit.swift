@@ -17,17 +17,10 @@ extension PostboxServerCommand {
 
             func run() async throws {
                 restrictFileCreationMode()
-                let result: AuditVerification
-                do {
+                let result = try await withStartupErrors {
                     let config = try ServerConfiguration.load(
                         dataDirectory: data.path, environment: ProcessInfo.processInfo.environment)
-                    result = try await GRDBAuditLog(store: try openDependencies(config).store).verify()
-                } catch let error as ConfigurationError {
-                    throw failStartup(error.description)
-                } catch let error as KeyFileError {
-                    throw failStartup(error.description)
-                } catch let error as StoreError {
-                    throw failStartup(error.description)
+                    return try await GRDBAuditLog(store: try openDependencies(config).store).verify()
                 }
                 if json {
                     let encoder = JSONEncoder()

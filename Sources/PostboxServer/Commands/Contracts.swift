@@ -30,16 +30,12 @@ extension PostboxServerCommand {
                 }
                 let report: ReferenceService.ImportReport
                 do {
-                    let config = try ServerConfiguration.load(
-                        dataDirectory: data.path, environment: ProcessInfo.processInfo.environment)
-                    report = try await openDependencies(config).references.importContracts(
-                        csv: text, by: .anonymous(ipPrefix: nil), channel: "import")
-                } catch let error as ConfigurationError {
-                    throw failStartup(error.description)
-                } catch let error as KeyFileError {
-                    throw failStartup(error.description)
-                } catch let error as StoreError {
-                    throw failStartup(error.description)
+                    report = try await withStartupErrors {
+                        let config = try ServerConfiguration.load(
+                            dataDirectory: data.path, environment: ProcessInfo.processInfo.environment)
+                        return try await openDependencies(config).references.importContracts(
+                            csv: text, by: .anonymous(ipPrefix: nil), channel: "import")
+                    }
                 } catch let error as PostboxError {
                     let message = error.fields.isEmpty ? error.detail : error.fields.map(\.message).joined(separator: "; ")
                     FileHandle.standardError.write(Data("postbox-server: \(file): \(message)\n".utf8))

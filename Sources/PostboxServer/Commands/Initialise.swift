@@ -16,11 +16,8 @@ extension PostboxServerCommand {
         func run() async throws {
             restrictFileCreationMode()
             let config = ServerConfiguration(dataDirectory: data.path)
-            let result: InitialisationResult
-            do {
-                result = try await initialiseDataDirectory(config, adminLogin: adminLogin)
-            } catch let error as ConfigurationError {
-                throw failStartup(error.description)
+            let result = try await withStartupErrors {
+                try await initialiseDataDirectory(config, adminLogin: adminLogin)
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]

@@ -19,18 +19,14 @@ extension PostboxServerCommand {
 
             func run() async throws {
                 restrictFileCreationMode()
-                do {
-                    let config = try ServerConfiguration.load(
-                        dataDirectory: data.path, environment: ProcessInfo.processInfo.environment)
-                    let summary = try rotateMasterKey(config)
-                    print("new master key \(summary.newKeyID); \(summary.rewrapped) data keys rewrapped; retired: \(summary.retired.joined(separator: ", "))")
-                } catch let error as ConfigurationError {
-                    throw failStartup(error.description)
-                } catch let error as KeyFileError {
-                    throw failStartup(error.description)
-                } catch let error as StoreError {
-                    throw failStartup(error.description)
+                let summary = try await withStartupErrors {
+                    try rotateMasterKey(
+                        try ServerConfiguration.load(
+                            dataDirectory: data.path, environment: ProcessInfo.processInfo.environment))
                 }
+                print(
+                    "new master key \(summary.newKeyID); \(summary.rewrapped) data keys rewrapped; "
+                        + "retired: \(summary.retired.joined(separator: ", "))")
             }
         }
     }

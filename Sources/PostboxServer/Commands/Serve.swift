@@ -15,31 +15,20 @@ extension PostboxServerCommand {
 
         func run() async throws {
             restrictFileCreationMode()
-            var config: ServerConfiguration
-            do {
-                config = try ServerConfiguration.load(
-                    dataDirectory: data.path, environment: ProcessInfo.processInfo.environment)
-            } catch let error as ConfigurationError {
-                throw failStartup(error.description)
+            var config = try await withStartupErrors {
+                try ServerConfiguration.load(dataDirectory: data.path, environment: ProcessInfo.processInfo.environment)
             }
             if let host { config.host = host }
             if let port { config.port = port }
 
             var logger = Logger(label: "postbox")
             logger.logLevel = config.logLevel
-            let app: any ApplicationProtocol
-            let (announcer, host) = (logger, config.host)
-            do {
-                app = try buildApplication(config, logger: logger, onServerRunning: { channel in
+            let (announcer, host, finalConfig) = (logger, config.host, config)
+            let app: any ApplicationProtocol = try await withStartupErrors {
+                try buildApplication(finalConfig, logger: logger, onServerRunning: { channel in
                     let port = channel.localAddress?.port ?? 0
                     announcer.notice("listening", metadata: ["url": "https://\(host):\(port)"])
                 })
-            } catch let error as ConfigurationError {
-                throw failStartup(error.description)
-            } catch let error as KeyFileError {
-                throw failStartup(error.description)
-            } catch let error as StoreError {
-                throw failStartup(error.description)
             }
             try await app.runService()
         }
