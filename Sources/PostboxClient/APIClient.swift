@@ -8,9 +8,11 @@ import NIOSSL
 struct APIClient {
     let baseURL: String
     let http: HTTPClient
+    let token: String?
 
     /// Creates a client for `connection`. Verification is always full (chain and host name).
-    init(connection: ConnectionOptions) throws {
+    init(connection: ConnectionOptions, token: String? = nil) throws {
+        self.token = token
         baseURL = try connection.serverURL
         let caFile = try connection.caFile
         var tls = TLSConfiguration.makeClientConfiguration()
@@ -33,6 +35,7 @@ struct APIClient {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         request.headers.add(name: "X-Postbox-Channel", value: "cli")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))
@@ -48,6 +51,21 @@ struct APIClient {
 
     func shutdown() async {
         try? await http.shutdown()
+    }
+
+    /// Runs `body` with a client and shuts the client down afterwards, whatever happens.
+    static func with<T>(
+        _ connection: ConnectionOptions, token: String? = nil, _ body: (APIClient) async throws -> T
+    ) async throws -> T {
+        let client = try APIClient(connection: connection, token: token)
+        do {
+            let result = try await body(client)
+            await client.shutdown()
+            return result
+        } catch {
+            await client.shutdown()
+            throw error
+        }
     }
 
     private static func describe(_ error: any Error) -> String {

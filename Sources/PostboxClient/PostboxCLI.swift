@@ -6,7 +6,7 @@ struct PostboxCLI: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "postbox",
         abstract: "Staff client for the Postbox secure postbox server.",
-        subcommands: [Health.self])
+        subcommands: [Login.self, Logout.self, WhoAmI.self, Health.self])
 }
 
 /// Exit statuses (sysexits.h), stable for scripts.

@@ -10,18 +10,12 @@ extension PostboxCLI {
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
-            let client = try APIClient(connection: connection)
-            do {
-                let (status, body) = try await client.send(.GET, "/health")
-                await client.shutdown()
+            try await runReportingErrors {
+                let (status, body) = try await APIClient.with(connection) { try await $0.send(.GET, "/health") }
                 guard status == 200 else {
                     throw CLIError(title: "Unhealthy", detail: "the server answered \(status)", exitCode: 69)
                 }
                 print(String(decoding: body, as: UTF8.self))
-            } catch let error as CLIError {
-                await client.shutdown()
-                FileHandle.standardError.write(Data("postbox: \(error.description)\n".utf8))
-                throw ExitCode(error.exitCode)
             }
         }
     }

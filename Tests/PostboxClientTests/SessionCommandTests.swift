@@ -1,0 +1,61 @@
+import Foundation
+import PostboxTestSupport
+import Testing
+
+@Suite("postbox login, whoami and logout against a live server")
+struct SessionCommandTests {
+    let cli = BuildProducts.executable("postbox")
+
+    /// Activates the admin of `server` over verified TLS and returns its password.
+    func activateAdmin(_ server: ServerProcess) async throws -> String {
+        let client = try TestHTTPClient.make(trustingCAPEM: try String(contentsOfFile: server.caFile, encoding: .utf8))
+        let password = "cli passphrase 2026"
+        let response = try await client.sendJSON(
+            .POST, server.baseURL + "/v1/activate",
+            ["login": server.adminLogin, "activationCode": server.activationCode, "password": password])
+        try await client.shutdown()
+        guard response.status == 200 else { throw ProcessFailure("activation failed") }
+        return password
+    }
+
+    @Test func loginStoresAPrivateTokenThatWhoamiAndLogoutUse() async throws {
+        let server = try await ServerProcess.start()
+        defer { server.stop() }
+        let password = try await activateAdmin(server)
+        let home = try TemporaryDirectory()
+        defer { home.remove() }
+        let env = ["XDG_CONFIG_HOME": home.path, "POSTBOX_SERVER": server.baseURL, "POSTBOX_CA": server.caFile]
+
+        let wrong = try await runProcess(cli, ["login", "admin", "--password-stdin"], environment: env, stdin: "nope nope nope\n")
+        #expect(wrong.status == 77)
+        #expect(wrong.stderr.hasPrefix("postbox: Login failed"))
+
+        let login = try await runProcess(cli, ["login", "admin", "--password-stdin"], environment: env, stdin: password + "\n")
+        #expect(login.status == 0, "\(login.stderr)")
+        let file = home.file("postbox/credentials")
+        let mode = { (path: String) in (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? -1 }
+        #expect(mode(file) == 0o600)
+        #expect(mode(home.file("postbox")) == 0o700)
+        #expect(!(try String(contentsOfFile: file, encoding: .utf8)).contains(password))
+
+        let whoami = try await runProcess(cli, ["whoami"], environment: env)
+        #expect(whoami.status == 0)
+        #expect(whoami.stdout.hasPrefix("admin (admin)"))
+        let json = try await runProcess(cli, ["whoami", "--json"], environment: env)
+        let me = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(me["role"] as? String == "admin")
+
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file)
+        let insecure = try await runProcess(cli, ["whoami"], environment: env)
+        #expect(insecure.status == 77)
+        #expect(insecure.stderr.contains("Insecure credentials file"))
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+
+        let logout = try await runProcess(cli, ["logout"], environment: env)
+        #expect(logout.status == 0)
+        #expect(!FileManager.default.fileExists(atPath: file))
+        #expect(try await runProcess(cli, ["whoami"], environment: env).status == 77)
+        #expect(server.log.contains("http.route=/v1/session") || server.log.contains("/v1/session"))
+        #expect(!server.log.contains(password), "the password is never logged")
+    }
+}
