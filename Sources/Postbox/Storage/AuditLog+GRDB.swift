@@ -1,6 +1,10 @@
 import Foundation
 import GRDB
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// ``AuditLog`` in the `audit_events` table.
 ///
 /// Each event stores `hash = BLAKE2b-256_k(prev_hash || canonical(event))` with the database's
@@ -42,13 +46,17 @@ public struct GRDBAuditLog: AuditLog {
                 """)
     }
 
-    /// The stored time text, identical in the row and in the hashed canonical form.
+    /// The stored time text (UTC, `yyyy-MM-dd HH:mm:ss.SSS`, as GRDB stores dates), identical in
+    /// the row and in the hashed canonical form. Formatted with `gmtime_r`: this runs on every
+    /// audited request, where building a `DateFormatter` would cost more than the hash.
     static func timestamp(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss.SSS"
-        return formatter.string(from: date)
+        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        var seconds = time_t(millis / 1000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return String(
+            format: "%04d-%02d-%02d %02d:%02d:%02d.%03d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+            Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(millis % 1000))
     }
 
     /// The hashed fields of one event.
