@@ -32,7 +32,8 @@ bench-core: deps
 	taskset -c 1 "$$($(SWIFT) build -c release --show-bin-path)/postbox-bench" \
 	  --corpus $(CORPUS) \
 	  --corpus Tests/PostboxTests/Resources/classifier-synthetic-1.jsonl \
-	  --corpus Tests/PostboxTests/Resources/classifier-synthetic-2.jsonl
+	  --corpus Tests/PostboxTests/Resources/classifier-synthetic-2.jsonl \
+	  --corpus Tests/PostboxTests/Resources/classifier-synthetic-3.jsonl
 
 ## classify-score: classify the dev corpus and score it with the corpus's score.py
 classify-score: build

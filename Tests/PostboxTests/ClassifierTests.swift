@@ -91,7 +91,7 @@ struct ClassifierTests {
 
     /// Hand-written sentences beyond the dev corpus (positives and hard negatives): a regression
     /// guard that the rules keep generalising. Binary agreement must stay at least 95 %.
-    @Test(arguments: ["classifier-synthetic-1", "classifier-synthetic-2"])
+    @Test(arguments: ["classifier-synthetic-1", "classifier-synthetic-2", "classifier-synthetic-3"])
     func syntheticSetsStayAbove95Percent(name: String) throws {
         let url = try #require(Bundle.module.url(forResource: name, withExtension: "jsonl", subdirectory: "Resources"))
         let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
