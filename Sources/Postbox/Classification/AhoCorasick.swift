@@ -8,8 +8,6 @@ struct AhoCorasick: Sendable {
     /// the ids of state `s` are `outputIDs[outputStart[s] ..< outputStart[s + 1]]`.
     private let outputIDs: [Int32]
     private let outputStart: [Int32]
-    /// Length of each pattern in bytes.
-    let lengths: [Int]
 
     @inline(__always) static func symbol(_ b: UInt8) -> Int {
         switch b {
@@ -70,7 +68,7 @@ struct AhoCorasick: Sendable {
         starts.append(Int32(ids.count))
         outputIDs = ids
         outputStart = starts
-        lengths = patterns.map(\.count)
+
     }
 
     /// Calls `body(patternID, endIndex)` for every occurrence (`endIndex` is the last byte's index).

@@ -181,12 +181,11 @@ public final class SpecialCategoryClassifier: Sendable {
         defaultSuggestionsEN = en
     }
 
-    /// An occurrence of a pattern: first and last token, and byte range.
+    /// An occurrence of a pattern that starts a rule or is neutral: its first and last token.
     struct Hit {
         let pattern: Int
         let firstToken: Int
         let lastToken: Int
-        let bytes: ClosedRange<Int>
     }
 
     /// Classifies `text`.
@@ -210,7 +209,7 @@ public final class SpecialCategoryClassifier: Sendable {
             if patternIsContext[id] { foundOccurrences.append((id, first)) }
             if patternIsHit[id] {
                 let last = Int(folded.tokenIndex[bytes[end] == FoldedText.space ? end - 1 : end])
-                foundHits.append(Hit(pattern: id, firstToken: first, lastToken: last, bytes: start...end))
+                foundHits.append(Hit(pattern: id, firstToken: first, lastToken: last))
                 if !rulesByPattern[id].isEmpty { anyRule = true }
             }
         }
