@@ -30,10 +30,7 @@ func openDependencies(_ config: ServerConfiguration, now: @escaping Now = system
         path: config.databasePath, keyRing: keyRing, configuration: config.store,
         reloadKeyRing: { try KeyFile.loadKeyRing(path: keyPath, environment: environment) })
     let audit = GRDBAuditLog(store: store, now: now)
-    let accounts = try AccountService(
-        users: GRDBUserRepository(store: store, now: now), organisations: GRDBOrganisationRepository(store: store, now: now),
-        hasher: PasswordHasher(strength: config.passwordHashing),
-        activationValidity: TimeInterval(config.activationValidityDays) * 86_400, now: now)
+    let accounts = try makeAccountService(store: store, config: config, now: now)
     let sessions = SessionService(
         accounts: accounts, sessions: GRDBSessionRepository(store: store, now: now), audit: audit,
         throttle: LoginThrottle(settings: config.loginThrottle), systemKeys: store.systemKeys,
@@ -50,6 +47,16 @@ func openDependencies(_ config: ServerConfiguration, now: @escaping Now = system
     return ServerDependencies(
         store: store, accounts: accounts, sessions: sessions, audit: audit, references: references, tickets: tickets,
         reviews: reviews)
+}
+
+/// The account service over `store` with the configured hashing strength and activation validity.
+func makeAccountService(store: PostboxStore, config: ServerConfiguration, now: @escaping Now = systemNow) throws
+    -> AccountService
+{
+    try AccountService(
+        users: GRDBUserRepository(store: store, now: now), organisations: GRDBOrganisationRepository(store: store, now: now),
+        hasher: PasswordHasher(strength: config.passwordHashing),
+        activationValidity: TimeInterval(config.activationValidityDays) * 86_400, now: now)
 }
 
 /// Builds the router: middleware in order, then every controller.

@@ -1,4 +1,5 @@
 import Foundation
+import Postbox
 import PostboxTestSupport
 import Testing
 
@@ -47,7 +48,6 @@ struct HealthCommandTests {
     }
 }
 
-import Postbox
 
 enum DevCAFile {
     static func write(to path: String) throws {

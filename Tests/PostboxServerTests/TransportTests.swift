@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Postbox
 import NIOSSL
 import PostboxTestSupport
 import Testing
@@ -78,4 +79,3 @@ enum DevCertificateAuthorityPEM {
     }
 }
 
-import Postbox

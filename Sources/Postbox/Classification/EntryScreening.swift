@@ -77,7 +77,7 @@ public struct EntryScreener: Sendable {
                 .specialCategory,
                 detail: "the text reveals special categories of personal data (GDPR Art. 9); reword it or send acknowledgeSpecialCategories: true",
                 fields: flagged.map { .init(field: $0.field, message: $0.categories.map(\.rawValue).joined(separator: ", ")) },
-                findings: flagged.flatMap { s in s.classification.findings.map { FieldFinding(field: s.field, finding: $0) } })
+                findings: flagged.fieldFindings)
         }
         return screenings
     }
@@ -91,5 +91,12 @@ public struct FieldFinding: Sendable, Equatable, Hashable, Codable {
     public init(field: String, finding: Finding) {
         self.field = field
         self.finding = finding
+    }
+}
+
+extension Array where Element == Screening {
+    /// Every finding of these screenings with the field it was found in, for answers and problems.
+    public var fieldFindings: [FieldFinding] {
+        flatMap { s in s.classification.findings.map { FieldFinding(field: s.field, finding: $0) } }
     }
 }

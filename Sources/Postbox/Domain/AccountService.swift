@@ -16,7 +16,6 @@ public struct AccountService: Sendable {
     public enum Limits {
         public static let loginMaxLength = 64
         public static let displayNameMaxLength = 200
-        public static let memberNumberMaxLength = 32
     }
 
     public init(
@@ -55,9 +54,7 @@ public struct AccountService: Sendable {
         if let member = new.memberNumber {
             if new.role != .member {
                 issues.append(.init(field: "memberNumber", message: "only members have a member number"))
-            } else if member.isEmpty || member.count > Limits.memberNumberMaxLength
-                || !member.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
-            {
+            } else if !Identifier.isValidMemberNumber(member) {
                 issues.append(.init(field: "memberNumber", message: "1-32 letters and digits"))
             }
         }

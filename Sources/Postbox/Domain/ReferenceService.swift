@@ -53,7 +53,7 @@ public struct ReferenceService: Sendable {
         let surname = Self.name(holder.surname, field: "holder.surname", required: true, issues: &issues)
         let firstName = Self.name(holder.firstName, field: "holder.firstName", required: false, issues: &issues)
         let member = holder.memberNumber.map(Identifier.memberNumber)
-        if let member, member.isEmpty || member.count > 32 || !member.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
+        if let member, !Identifier.isValidMemberNumber(member) {
             issues.append(.init(field: "holder.memberNumber", message: "1-32 letters and digits"))
         }
         guard issues.isEmpty, let normalised, let surname else { throw PostboxError.invalid(issues) }
@@ -224,7 +224,7 @@ public struct ReferenceService: Sendable {
                 authorID: principal.userID, role: principal.role, organisationID: principal.organisationID,
                 channel: channel, ipPrefix: ipPrefix, createdAt: now()),
             audit: .by(principal.actor(ipPrefix: ipPrefix), .referralCreated, objectType: "referral"))
-        return (referral, screening.map { TicketService.findings([$0]) } ?? [])
+        return (referral, screening.map { [$0].fieldFindings } ?? [])
     }
 
     /// The referral `number` if the principal may read it (404 otherwise); the read is audited.

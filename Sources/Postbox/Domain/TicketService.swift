@@ -26,10 +26,6 @@ public struct TicketService: Sendable {
         self.now = now
     }
 
-    /// Findings of screenings, with their field, for the response.
-    static func findings(_ screenings: [Screening]) -> [FieldFinding] {
-        screenings.flatMap { s in s.classification.findings.map { FieldFinding(field: s.field, finding: $0) } }
-    }
 
     static let notFound = PostboxError(.notFound, detail: "no such ticket")
 
@@ -87,7 +83,7 @@ public struct TicketService: Sendable {
             referenceID: referenceID, subjectID: scope.subjectID, title: title, body: text, screenings: screenings,
             origin: origin(principal, channel: channel, ipPrefix: ipPrefix),
             audit: .by(principal.actor(ipPrefix: ipPrefix), .ticketCreated, objectType: "ticket"))
-        return (ticket, message, Self.findings(screenings))
+        return (ticket, message, screenings.fieldFindings)
     }
 
     /// Tickets the principal may see, newest activity first, with the cursor of the next page.
@@ -171,7 +167,7 @@ public struct TicketService: Sendable {
                 return .open
             },
             audit: .by(principal.actor(ipPrefix: ipPrefix), .messageCreated, objectType: "message"))
-        return (message, Self.findings(screenings))
+        return (message, screenings.fieldFindings)
     }
 
     /// The latest `limit` messages before `before` (sequence number), oldest first. The DPO
@@ -214,6 +210,6 @@ public struct TicketService: Sendable {
             messageID: messageID, body: text, reason: why, screening: screenings[0],
             by: origin(principal, channel: channel, ipPrefix: ipPrefix),
             audit: .by(principal.actor(ipPrefix: ipPrefix), .messageRectified, objectType: "message"))
-        return (message, Self.findings(screenings))
+        return (message, screenings.fieldFindings)
     }
 }

@@ -31,7 +31,6 @@ public struct Message: Sendable, Equatable {
     public var seq: Int
     public var body: String
     public var origin: Origin
-    public var authorName: String?
     public var editedAt: Date?
     /// Earlier versions, oldest first; filled only for the data-protection officer.
     public var revisions: [MessageRevision]

@@ -67,6 +67,11 @@ public enum Identifier {
     public static func memberNumber(_ raw: String) -> String {
         raw.uppercased().filter { !" .-/".contains($0) }
     }
+
+    /// Whether a normalised member number is acceptable: 1-32 ASCII letters and digits.
+    public static func isValidMemberNumber(_ normalised: String) -> Bool {
+        (1...32).contains(normalised.count) && normalised.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+    }
 }
 
 /// One-time activation codes ("PIN by letter").

@@ -99,7 +99,6 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case wrongMasterKey
         case missingSystemKeys
         case notFound
-        case conflict
     }
 
     let code: Code
@@ -114,6 +113,4 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         code: .missingSystemKeys, description: "the database has data but no system keys; refusing to create new ones")
     /// The object does not exist (or may not be seen).
     public static let notFound = StoreError(code: .notFound, description: "not found")
-    /// A unique value is already taken.
-    public static let conflict = StoreError(code: .conflict, description: "already exists")
 }

@@ -86,7 +86,7 @@ public struct GRDBTicketRepository: TicketRepository {
             try append(db, audit, objectID: ticketID)
             guard let ticket = try fetchTicket(db, id: ticketID) else { throw StoreError.notFound }
             let message = Message(
-                id: messageID, ticketID: ticketID, seq: 1, body: body, origin: origin, authorName: nil, editedAt: nil,
+                id: messageID, ticketID: ticketID, seq: 1, body: body, origin: origin, editedAt: nil,
                 revisions: [], held: bodyScreening?.hold ?? false,
                 categories: bodyScreening?.categories ?? [])
             return (ticket, message)
@@ -269,7 +269,7 @@ public struct GRDBTicketRepository: TicketRepository {
                     """)
             try append(db, audit, objectID: messageID)
             return Message(
-                id: messageID, ticketID: ticketID, seq: seq, body: body, origin: origin, authorName: nil, editedAt: nil,
+                id: messageID, ticketID: ticketID, seq: seq, body: body, origin: origin, editedAt: nil,
                 revisions: [], held: screening.hold, categories: screening.categories)
         }
     }
@@ -309,7 +309,7 @@ public struct GRDBTicketRepository: TicketRepository {
                 return Message(
                     id: id, ticketID: ticketID, seq: row["seq"],
                     body: try key.openText([UInt8](row["body"] as Data), at: Self.location("messages", id, "body")),
-                    origin: Self.origin(row), authorName: nil, editedAt: row["edited_at"], revisions: revisions,
+                    origin: Self.origin(row), editedAt: row["edited_at"], revisions: revisions,
                     held: row["held"], categories: Self.categories(row["special_categories"]))
             }
         }
@@ -367,7 +367,7 @@ public struct GRDBTicketRepository: TicketRepository {
             try append(db, audit, objectID: messageID)
             return Message(
                 id: messageID, ticketID: row["ticket_id"], seq: row["seq"], body: body, origin: Self.origin(row),
-                authorName: nil, editedAt: at, revisions: [], held: screening.hold, categories: screening.categories)
+                editedAt: at, revisions: [], held: screening.hold, categories: screening.categories)
         }
     }
 }

@@ -82,11 +82,7 @@ func initialiseDataDirectory(_ config: ServerConfiguration, adminLogin: String) 
 
     let store = try PostboxStore.open(path: config.databasePath, keyRing: keyRing, configuration: config.store)
     try await GRDBAuditLog(store: store).record(.by(nil, .systemInitialised, objectType: "system"))
-    let accounts = try AccountService(
-        users: GRDBUserRepository(store: store), organisations: GRDBOrganisationRepository(store: store),
-        hasher: PasswordHasher(strength: config.passwordHashing),
-        activationValidity: TimeInterval(config.activationValidityDays) * 86_400)
-    let (admin, code) = try await accounts.createUser(
+    let (admin, code) = try await makeAccountService(store: store, config: config).createUser(
         NewUser(login: adminLogin, role: .admin, displayName: "Administrator"), by: nil)
     return InitialisationResult(adminLogin: admin.login, activationCode: code, caFile: caFile, configFile: dir.configFile)
 }
