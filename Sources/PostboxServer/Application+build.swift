@@ -4,6 +4,7 @@ import HummingbirdHTTP2
 import Logging
 import NIOCore
 import Postbox
+import ServiceLifecycle
 
 /// The services one running server is made of.
 struct ServerDependencies: Sendable {
@@ -14,6 +15,7 @@ struct ServerDependencies: Sendable {
     let references: ReferenceService
     let tickets: TicketService
     let reviews: ReviewService
+    let subjects: SubjectService
 }
 
 /// Opens the store with the configured master key, refusing a missing or wrong key.
@@ -46,7 +48,16 @@ func openDependencies(_ config: ServerConfiguration, now: @escaping Now = system
     let reviews = ReviewService(reviews: GRDBReviewRepository(store: store, now: now))
     return ServerDependencies(
         store: store, accounts: accounts, sessions: sessions, audit: audit, references: references, tickets: tickets,
-        reviews: reviews)
+        reviews: reviews, subjects: makeSubjectService(store: store, config: config, now: now))
+}
+
+/// The data-subject rights over `store` with the configured notice and retention.
+func makeSubjectService(store: PostboxStore, config: ServerConfiguration, now: @escaping Now = systemNow)
+    -> SubjectService
+{
+    SubjectService(
+        subjects: GRDBSubjectRepository(store: store, now: now), audit: GRDBAuditLog(store: store, now: now),
+        notice: config.privacy, retention: config.retention, now: now)
 }
 
 /// The account service over `store` with the configured hashing strength and activation validity.
@@ -79,6 +90,7 @@ func buildRouter(_ config: ServerConfiguration, dependencies: ServerDependencies
     TicketController(tickets: dependencies.tickets).addRoutes(to: router)
     ClassificationController(maxLength: config.tickets.text.bodyMaxLength).addRoutes(to: router)
     ReviewController(reviews: dependencies.reviews).addRoutes(to: router)
+    SubjectController(subjects: dependencies.subjects).addRoutes(to: router)
     return router
 }
 
@@ -96,6 +108,13 @@ func buildApplication(
         certificateFile: config.dataDirectory.file(config.tls.certificateFile),
         privateKeyFile: config.dataDirectory.file(config.tls.privateKeyFile))
     let idle = Duration.seconds(config.limits.idleTimeoutSeconds)
+    var services: [any Service] = []
+    if config.retention.purgeIntervalMinutes > 0 {
+        services.append(
+            RetentionService(
+                subjects: dependencies.subjects, interval: .seconds(config.retention.purgeIntervalMinutes * 60),
+                logger: logger))
+    }
     return Application(
         router: buildRouter(config, dependencies: dependencies),
         server: try .http2Upgrade(
@@ -104,6 +123,7 @@ func buildApplication(
                 idleTimeout: idle,
                 streamConfiguration: .init(idleTimeout: .seconds(Int64(config.limits.idleTimeoutSeconds))))),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
+        services: services,
         onServerRunning: onServerRunning,
         logger: logger)
 }

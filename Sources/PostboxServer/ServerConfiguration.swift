@@ -58,6 +58,10 @@ struct ServerConfiguration: Sendable, Equatable {
     var tickets = TicketSettings()
     /// Per-role policy for special categories found in free text (reject, warn, hold).
     var specialCategories = SpecialCategorySettings()
+    /// Controller, purposes, legal bases and recipients, stated in every Art. 15 export.
+    var privacy = PrivacyNotice.placeholder
+    /// How long entries are kept and the legal hold on contract correspondence.
+    var retention = RetentionSettings()
     var logLevel: Logger.Level = .info
     /// Environment the server was started with (for `POSTBOX_MASTER_KEYS`).
     var environment: [String: String] = [:]
@@ -88,6 +92,8 @@ struct ServerConfiguration: Sendable, Equatable {
         var termsVersion: String?
         var tickets: TicketSettings?
         var specialCategories: SpecialCategorySettings?
+        var privacy: PrivacyNotice?
+        var retention: RetentionSettings?
         var logLevel: String?
     }
 
@@ -126,6 +132,11 @@ struct ServerConfiguration: Sendable, Equatable {
         if let v = file.termsVersion { termsVersion = v }
         if let v = file.tickets { tickets = v }
         if let v = file.specialCategories { specialCategories = v }
+        if let v = file.privacy { privacy = v }
+        if let v = file.retention {
+            if let problem = v.problems.first { throw ConfigurationError(problem) }
+            retention = v
+        }
         if let v = file.logLevel {
             guard let level = Logger.Level(rawValue: v) else { throw ConfigurationError("logLevel \(v) is unknown") }
             logLevel = level
@@ -165,7 +176,8 @@ struct ServerConfiguration: Sendable, Equatable {
             host: host, port: port, tls: tls, limits: limits, store: store, ipAnonymisation: ipAnonymisation,
             masterKeyFile: masterKeyFile, databaseFile: databaseFile, passwordHashing: passwordHashing,
             activationValidityDays: activationValidityDays, sessions: sessions, loginThrottle: loginThrottle,
-            termsVersion: termsVersion, tickets: tickets, specialCategories: specialCategories, logLevel: logLevel.rawValue)
+            termsVersion: termsVersion, tickets: tickets, specialCategories: specialCategories, privacy: privacy,
+            retention: retention, logLevel: logLevel.rawValue)
     }
 
     private static func describe(_ error: any Error) -> String {

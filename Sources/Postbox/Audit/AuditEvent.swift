@@ -99,6 +99,12 @@ public struct AuditAction: RawRepresentable, Sendable, Hashable, Codable {
     public static let messagesRead = AuditAction(rawValue: "message.read")
     public static let messageRectified = AuditAction(rawValue: "message.rectify")
     public static let keysRotated = AuditAction(rawValue: "keys.rotate")
+    public static let subjectSearched = AuditAction(rawValue: "subject.search")
+    public static let subjectExported = AuditAction(rawValue: "subject.export")
+    public static let subjectRestricted = AuditAction(rawValue: "subject.restrict")
+    public static let subjectRestrictionLifted = AuditAction(rawValue: "subject.unrestrict")
+    public static let subjectErased = AuditAction(rawValue: "subject.erase")
+    public static let retentionPurged = AuditAction(rawValue: "retention.purge")
 }
 
 /// Result of checking the hash chain.

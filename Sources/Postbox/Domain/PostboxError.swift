@@ -15,6 +15,7 @@ public struct PostboxError: Error, Hashable, Sendable, CustomStringConvertible {
         case csrfFailed = "csrf-failed"
         case tooManyRequests = "too-many-requests"
         case specialCategory = "special-category"
+        case subjectRestricted = "subject-restricted"
     }
 
     /// One invalid input field.
@@ -47,6 +48,11 @@ public struct PostboxError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(code.rawValue): \(detail)" }
+
+    /// Processing of the person's data is restricted (Art. 18 GDPR): new entries are refused.
+    public static let subjectRestricted = PostboxError(
+        .subjectRestricted,
+        detail: "processing of this person's data is restricted (Art. 18 GDPR); new entries are refused. Contact the data-protection officer.")
 
     /// Invalid input naming the fields.
     public static func invalid(_ fields: [FieldIssue]) -> PostboxError {

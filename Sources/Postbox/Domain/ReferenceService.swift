@@ -35,19 +35,35 @@ public struct ReferenceService: Sendable {
     }
 
     /// Registers a contract; a member with the holder's member number is linked to it.
+    ///
+    /// - Parameter endsOn: the day the contract ended (`YYYY-MM-DD`), if it did.
     public func registerContract(
-        number: String, holder: Holder, advisorID: String?, by principal: Principal, channel: String, ipPrefix: String?
+        number: String, holder: Holder, advisorID: String?, endsOn: String? = nil, by principal: Principal,
+        channel: String, ipPrefix: String?
     ) async throws -> Contract {
         try RegisterContractRule().require(principal)
         return try await register(
-            number: number, holder: holder, advisorID: advisorID, actor: principal.actor(ipPrefix: ipPrefix),
-            channel: channel)
+            number: number, holder: holder, advisorID: advisorID, endsOn: endsOn,
+            actor: principal.actor(ipPrefix: ipPrefix), channel: channel)
     }
 
-    private func register(number: String, holder: Holder, advisorID: String?, actor: Actor, channel: String)
-        async throws -> Contract
-    {
+    /// A calendar day `YYYY-MM-DD` as the start of that day in UTC.
+    static func day(_ text: String) -> Date? {
+        guard text.count == 10, text.wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2}/) != nil else { return nil }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate, .withDashSeparatorInDate]
+        return formatter.date(from: text)
+    }
+
+    private func register(
+        number: String, holder: Holder, advisorID: String?, endsOn: String?, actor: Actor, channel: String
+    ) async throws -> Contract {
         var issues: [PostboxError.FieldIssue] = []
+        let endsAt = endsOn.flatMap { raw -> Date? in
+            let day = Self.day(raw)
+            if day == nil { issues.append(.init(field: "endsOn", message: "a day like 2025-12-31")) }
+            return day
+        }
         let normalised = Identifier.policyNumber(number)
         if normalised == nil { issues.append(.init(field: "number", message: "3-32 letters, digits or -./")) }
         let surname = Self.name(holder.surname, field: "holder.surname", required: true, issues: &issues)
@@ -61,7 +77,7 @@ public struct ReferenceService: Sendable {
         if let member { identifiers.append(SubjectIdentifier(.memberNumber, member, strong: true)) }
         return try await references.createContract(
             number: normalised, holder: Holder(surname: surname, firstName: firstName, memberNumber: member),
-            advisorID: advisorID, identifiers: identifiers,
+            advisorID: advisorID, endsAt: endsAt, identifiers: identifiers,
             origin: Origin(
                 authorID: actor.userID, role: actor.role, organisationID: actor.organisationID, channel: channel,
                 ipPrefix: actor.ipPrefix, createdAt: now()),
@@ -82,7 +98,7 @@ public struct ReferenceService: Sendable {
     }
 
     /// Columns of the import file; `number` and `surname` are required.
-    public static let importColumns = ["number", "surname", "firstName", "memberNumber", "advisorLogin"]
+    public static let importColumns = ["number", "surname", "firstName", "memberNumber", "advisorLogin", "endsOn"]
 
     /// Registers every valid line of a CSV file (comma or semicolon separated, header line
     /// naming ``importColumns``). Each line stands alone: a bad line is reported, the rest go in.
@@ -122,7 +138,7 @@ public struct ReferenceService: Sendable {
                 _ = try await register(
                     number: value("number") ?? "",
                     holder: Holder(surname: value("surname") ?? "", firstName: value("firstName"), memberNumber: value("memberNumber")),
-                    advisorID: advisorID, actor: actor, channel: channel)
+                    advisorID: advisorID, endsOn: value("endsOn"), actor: actor, channel: channel)
                 report.imported += 1
             } catch let error as PostboxError {
                 let fields = error.fields.map { "\($0.field): \($0.message)" }.joined(separator: "; ")

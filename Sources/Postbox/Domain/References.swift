@@ -50,6 +50,8 @@ public struct Contract: Sendable, Equatable {
     public var subjectID: String
     public var advisorID: String?
     public var holder: Holder
+    /// When the contract ended, if it did; the legal hold on its correspondence runs from here.
+    public var endsAt: Date?
     public var origin: Origin
 }
 

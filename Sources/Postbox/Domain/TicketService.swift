@@ -74,8 +74,10 @@ public struct TicketService: Sendable {
         let text = try cleanBody(body)
         let number = referenceKind == .contract ? Identifier.policyNumber(referenceNumber) ?? referenceNumber : referenceNumber
         guard let (referenceID, scope) = try await references.scope(kind: referenceKind, number: number),
-            OpenTicketRule().permits(principal, scope)
+            OpenTicketRule().permits(principal, scope.unrestricted)
         else { throw PostboxError(.notFound, detail: "no such reference") }
+        // Those who could otherwise write are told why they cannot.
+        if scope.restricted { throw PostboxError.subjectRestricted }
         let screenings = try screener.screen(
             [("subject", title), ("body", text)], role: principal.role, acknowledged: acknowledgeSpecialCategories,
             holdable: true)
@@ -145,9 +147,10 @@ public struct TicketService: Sendable {
     ) async throws -> (Message, [FieldFinding]) {
         try requireConsent(principal)
         let text = try cleanBody(body)
-        guard let scope = try await tickets.scope(ticketID: ticketID), ReplyTicketRule().permits(principal, scope) else {
-            throw Self.notFound
-        }
+        guard let scope = try await tickets.scope(ticketID: ticketID),
+            ReplyTicketRule().permits(principal, scope.unrestricted)
+        else { throw Self.notFound }
+        if scope.restricted { throw PostboxError.subjectRestricted }
         let screenings = try screener.screen(
             [("body", text)], role: principal.role, acknowledged: acknowledgeSpecialCategories, holdable: true)
         let role = principal.role

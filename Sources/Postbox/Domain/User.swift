@@ -13,6 +13,8 @@ public enum AccountStatus: String, Sendable, Codable, CaseIterable {
     case active
     /// Disabled by an admin or by withdrawal of consent.
     case disabled
+    /// Ended by the erasure of its subject: no login, no content; the id stays for the audit trail.
+    case erased
 }
 
 /// An account, with its display name decrypted.

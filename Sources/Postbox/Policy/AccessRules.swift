@@ -47,3 +47,9 @@ public struct ReviewRule: AccessRule {
     public init() {}
     public func permits(_ principal: Principal) -> Bool { principal.role == .dpo }
 }
+
+/// The data-protection officer answers data-subject requests: search, export, restriction, erasure.
+public struct SubjectRightsRule: AccessRule {
+    public init() {}
+    public func permits(_ principal: Principal) -> Bool { principal.role == .dpo }
+}

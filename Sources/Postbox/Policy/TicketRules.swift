@@ -27,6 +27,24 @@ public struct ReadTicketRule: Sendable {
     }
 }
 
+extension TicketScope {
+    /// The same ticket as if its subject were not restricted (to tell "restricted" from "not yours").
+    public var unrestricted: TicketScope {
+        var scope = self
+        scope.restricted = false
+        return scope
+    }
+}
+
+extension ReferenceScope {
+    /// The same reference as if its subject were not restricted.
+    public var unrestricted: ReferenceScope {
+        var scope = self
+        scope.restricted = false
+        return scope
+    }
+}
+
 /// Who may reply in a ticket: whoever may read it, except the DPO (who only reads).
 public struct ReplyTicketRule: Sendable {
     public init() {}

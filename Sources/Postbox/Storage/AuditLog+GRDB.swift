@@ -108,11 +108,32 @@ public struct GRDBAuditLog: AuditLog {
         return try await store.writer.read { db in
             var expectedPrevious = Self.genesis
             var expectedSeq: Int64 = 1
-            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM audit_events ORDER BY seq")
+            var checked: Int64 = 0
+            // After a purge the chain starts at a checkpoint that names the last purged hash.
+            if let first = try Row.fetchOne(db, sql: "SELECT seq, prev_hash FROM audit_events ORDER BY seq LIMIT 1"),
+                (first["seq"] as Int64) != 1
+            {
+                let seq: Int64 = first["seq"]
+                guard
+                    let checkpoint = try Row.fetchOne(
+                        db, SQLRequest(literal: "SELECT * FROM audit_checkpoints WHERE next_seq = \(seq)"))
+                else {
+                    return AuditVerification(
+                        ok: false, events: 0, firstBrokenSeq: seq, reason: "events before \(seq) are missing and no checkpoint covers them")
+                }
+                let previous = [UInt8](checkpoint["prev_hash"] as Data)
+                let mac = [UInt8](checkpoint["mac"] as Data)
+                guard constantTimeEquals(mac, Self.checkpointMAC(nextSeq: seq, previous: previous, key: key)) else {
+                    return AuditVerification(ok: false, events: 0, firstBrokenSeq: seq, reason: "the checkpoint was altered")
+                }
+                expectedPrevious = previous
+                expectedSeq = seq
+            }
+            let cursor = try Row.fetchCursor(db, SQLRequest(literal: "SELECT * FROM audit_events WHERE seq >= \(expectedSeq) ORDER BY seq"))
             while let row = try cursor.next() {
                 let fields = Fields(row: row)
                 let broken = { (reason: String) in
-                    AuditVerification(ok: false, events: expectedSeq - 1, firstBrokenSeq: fields.seq, reason: reason)
+                    AuditVerification(ok: false, events: checked, firstBrokenSeq: fields.seq, reason: reason)
                 }
                 if fields.seq != expectedSeq { return broken("sequence gap: expected \(expectedSeq)") }
                 let previous = [UInt8](row["prev_hash"] as Data)
@@ -123,9 +144,37 @@ public struct GRDBAuditLog: AuditLog {
                 }
                 expectedPrevious = hash
                 expectedSeq += 1
+                checked += 1
             }
-            return AuditVerification(ok: true, events: expectedSeq - 1, firstBrokenSeq: nil, reason: nil)
+            return AuditVerification(ok: true, events: checked, firstBrokenSeq: nil, reason: nil)
         }
+    }
+
+    /// Authenticates a checkpoint, so that it cannot be moved or forged without the audit key.
+    static func checkpointMAC(nextSeq: Int64, previous: [UInt8], key: SecretKey) -> [UInt8] {
+        KeyedHash.hash(AssociatedData(domain: "postbox.audit.checkpoint.v1", String(nextSeq)).bytes + previous, key: key)
+    }
+
+    /// Deletes events older than `before` (never the newest one, which the next event links to)
+    /// and records the checkpoint the remaining chain starts from; returns how many went.
+    static func purge(_ db: Database, before: Date, at: Date, key: SecretKey) throws -> Int {
+        let newest = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM audit_events") ?? 0
+        try db.execute(literal: "DELETE FROM audit_events WHERE at < \(timestamp(before)) AND seq < \(newest)")
+        let purged = db.changesCount
+        guard purged > 0,
+            let first = try Row.fetchOne(db, sql: "SELECT seq, prev_hash FROM audit_events ORDER BY seq LIMIT 1")
+        else { return purged }
+        let seq: Int64 = first["seq"]
+        let previous = [UInt8](first["prev_hash"] as Data)
+        let earlier = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(purged), 0) FROM audit_checkpoints") ?? 0
+        try db.execute(sql: "DELETE FROM audit_checkpoints")
+        try db.execute(
+            literal: """
+                INSERT INTO audit_checkpoints (next_seq, prev_hash, purged, at, mac)
+                VALUES (\(seq), \(Data(previous)), \(earlier + purged), \(at),
+                        \(Data(checkpointMAC(nextSeq: seq, previous: previous, key: key))))
+                """)
+        return purged
     }
 
     public func events(_ query: AuditQuery) async throws -> [AuditEvent] {

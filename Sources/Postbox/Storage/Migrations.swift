@@ -11,6 +11,7 @@ enum PostboxMigrations {
         migrator.registerMigration("v2-accounts", migrate: v2Accounts)
         migrator.registerMigration("v3-tickets", migrate: v3Tickets)
         migrator.registerMigration("v4-special-categories", migrate: v4SpecialCategories)
+        migrator.registerMigration("v5-subject-rights", migrate: v5SubjectRights)
         return migrator
     }
 

@@ -5,8 +5,8 @@ import GRDB
 /// are stored only as blind indexes of the subject.
 public protocol ReferenceRepository: Sendable {
     func createContract(
-        number: String, holder: Holder, advisorID: String?, identifiers: [SubjectIdentifier], origin: Origin,
-        audit: AuditDraft
+        number: String, holder: Holder, advisorID: String?, endsAt: Date?, identifiers: [SubjectIdentifier],
+        origin: Origin, audit: AuditDraft
     ) async throws -> Contract
     /// Creates a referral; the referral number (indexed too) and service number come from a sequence.
     func createReferral(
@@ -34,8 +34,8 @@ public struct GRDBReferenceRepository: ReferenceRepository {
     }
 
     public func createContract(
-        number: String, holder: Holder, advisorID: String?, identifiers: [SubjectIdentifier], origin: Origin,
-        audit: AuditDraft
+        number: String, holder: Holder, advisorID: String?, endsAt: Date?, identifiers: [SubjectIdentifier],
+        origin: Origin, audit: AuditDraft
     ) async throws -> Contract {
         let id = UUID().uuidString.lowercased()
         let payload = try JSONEncoder().encode(holder)
@@ -50,8 +50,10 @@ public struct GRDBReferenceRepository: ReferenceRepository {
                 }
             }
             let subject = try SubjectIndex.resolve(db, identifiers, indexer: store.systemKeys.blindIndexer, now: origin.createdAt)
+            try GRDBSubjectRepository.requireUnrestricted(db, subjectID: subject)
             try insert(db, id: id, kind: .contract, number: number, serviceNumber: nil, subject: subject,
                        organisationID: nil, advisorID: advisorID, payload: payload, origin: origin)
+            if let endsAt { try db.execute(literal: "UPDATE refs SET ends_at = \(endsAt) WHERE id = \(id)") }
             // Link members whose member number is the holder's.
             if let member = holder.memberNumber {
                 let index = Data(store.systemKeys.blindIndexer.index(kind: IdentifierKind.memberNumber.rawValue, normalisedValue: member))
@@ -66,7 +68,9 @@ public struct GRDBReferenceRepository: ReferenceRepository {
             try GRDBAuditLog.append(db, record, at: now(), key: store.systemKeys.audit)
             return subject
         }
-        return Contract(id: id, number: number, subjectID: subjectID, advisorID: advisorID, holder: holder, origin: origin)
+        return Contract(
+            id: id, number: number, subjectID: subjectID, advisorID: advisorID, holder: holder, endsAt: endsAt,
+            origin: origin)
     }
 
     public func createReferral(
@@ -82,6 +86,7 @@ public struct GRDBReferenceRepository: ReferenceRepository {
             let serviceNumber = serviceNumberPrefix + String(format: "%06d", sequence)
             let subject = try SubjectIndex.resolve(
                 db, identifiers + [SubjectIdentifier(.referralNumber, number)], indexer: store.systemKeys.blindIndexer, now: origin.createdAt)
+            try GRDBSubjectRepository.requireUnrestricted(db, subjectID: subject)
             try insert(db, id: id, kind: .referral, number: number, serviceNumber: serviceNumber, subject: subject,
                        organisationID: organisationID, advisorID: nil, payload: payload, origin: origin)
             if let remarksScreening {

@@ -201,14 +201,14 @@ public struct GRDBReviewRepository: ReviewRepository {
 
     private func decideRemarks(_ db: Database, _ item: ReviewItem, _ action: ReviewAction, redact: (String) -> String) throws {
         guard action != .keep else { return }
-        guard var (details, row) = try referral(db, id: item.objectID) else {
+        guard let (stored, row) = try referral(db, id: item.objectID) else {
             throw PostboxError(.notFound, detail: "the entry no longer exists")
         }
+        var details = stored
         details.remarks = action == .delete ? nil : details.remarks.map(redact)
         let key = try store.vault.dataKey(db, id: row["data_key_id"])
         let sealed = key.seal(bytes: [UInt8](try JSONEncoder().encode(details)), at: GRDBReferenceRepository.payloadLocation(item.objectID))
         try db.execute(
             literal: "UPDATE refs SET payload = \(Data(sealed)), special_categories = NULL WHERE id = \(item.objectID)")
-        _ = row
     }
 }

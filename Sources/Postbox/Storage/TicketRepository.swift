@@ -63,6 +63,7 @@ public struct GRDBTicketRepository: TicketRepository {
         let ticketID = UUID().uuidString.lowercased()
         let messageID = UUID().uuidString.lowercased()
         return try await store.writer.write { db in
+            try GRDBSubjectRepository.requireUnrestricted(db, subjectID: subjectID)
             let dataKey = try store.vault.createDataKey(db, purpose: "ticket")
             let sealedTitle = Data(dataKey.key.seal(title, at: Self.location("tickets", ticketID, "title")))
             try db.execute(
@@ -251,6 +252,7 @@ public struct GRDBTicketRepository: TicketRepository {
                 let row = try Row.fetchOne(
                     db, SQLRequest(literal: "SELECT status, closed_at, data_key_id, subject_id FROM tickets WHERE id = \(ticketID)"))
             else { throw StoreError.notFound }
+            try GRDBSubjectRepository.requireUnrestricted(db, subjectID: row["subject_id"])
             let current = TicketStatus(rawValue: row["status"]) ?? .open
             let next = try transition(current, row["closed_at"])
             let key = try store.vault.dataKey(db, id: row["data_key_id"])

@@ -153,7 +153,8 @@ public struct GRDBUserRepository: UserRepository {
             var newStatus = status ?? current
             // Re-enabling an account that never set a password returns it to pending.
             if newStatus == .active, (row["password_hash"] as String?) == nil { newStatus = .pending }
-            if status == .pending, current != .pending {
+            if current == .erased { throw PostboxError(.conflict, detail: "the account was erased") }
+            if status == .erased || (status == .pending && current != .pending) {
                 throw PostboxError.invalid([.init(field: "status", message: "must be active or disabled")])
             }
             try db.execute(

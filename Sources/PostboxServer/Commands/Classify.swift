@@ -61,7 +61,7 @@ extension PostboxServerCommand {
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             let decoder = JSONDecoder()
             var number = 0
-            var out = FileHandle.standardOutput
+            let out = FileHandle.standardOutput
             while let line = readLine(strippingNewline: true) {
                 number += 1
                 if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
@@ -78,7 +78,6 @@ extension PostboxServerCommand {
                 }
                 out.write(encoded + Data("\n".utf8))
             }
-            _ = out
         }
     }
 }

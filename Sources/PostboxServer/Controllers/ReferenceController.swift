@@ -15,6 +15,7 @@ struct ReferenceController {
         let number: String
         let holder: HolderRequest
         let advisorId: String?
+        let endsOn: String?
     }
 
     struct ContractCreated: ResponseEncodable {
@@ -67,7 +68,7 @@ struct ReferenceController {
                 holder: Holder(
                     surname: body.holder.surname, firstName: body.holder.firstName,
                     memberNumber: body.holder.memberNumber),
-                advisorID: body.advisorId, by: principal, channel: context.channel, ipPrefix: context.clientIP)
+                advisorID: body.advisorId, endsOn: body.endsOn, by: principal, channel: context.channel, ipPrefix: context.clientIP)
             return try ContractCreated(id: contract.id, number: contract.number).created(request, context)
         }
         router.post("/v1/referrals") { request, context -> Response in

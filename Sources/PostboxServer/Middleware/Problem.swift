@@ -69,6 +69,7 @@ struct Problem: Error, Encodable, Sendable {
             case .csrfFailed: (.forbidden, "CSRF check failed")
             case .tooManyRequests: (.tooManyRequests, "Too many requests")
             case .specialCategory: (.unprocessableContent, "Special categories of personal data")
+            case .subjectRestricted: (.conflict, "Processing restricted")
             }
         var problem = Problem(slug: error.code.rawValue, title: title, status: status, detail: error.detail, errors: error.fields)
         problem.retryAfter = error.retryAfter

@@ -1,0 +1,173 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import Postbox
+import ZIPFoundation
+
+/// Data-subject rights: `POST /v1/subjects/search`, `GET /v1/subjects/{id}`,
+/// `GET /v1/subjects/{id}/export`, `POST|DELETE /v1/subjects/{id}/restrict`,
+/// `POST /v1/subjects/{id}/erase` (all DPO) and `GET /v1/me/export` (a member's own data).
+struct SubjectController {
+    let subjects: SubjectService
+
+    struct SearchRequest: Decodable {
+        let policyNumber: String?
+        let referralNumber: String?
+        let licencePlate: String?
+        let phone: String?
+        let surname: String?
+        let memberNumber: String?
+        let email: String?
+        let login: String?
+    }
+
+    struct SearchResponse: ResponseEncodable {
+        let subjects: [SubjectSummary]
+    }
+
+    /// A core value as a JSON response.
+    struct Body<Value: Encodable & Sendable>: ResponseEncodable {
+        let value: Value
+        func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
+    }
+
+    /// Formats of an export: one JSON document, the same as a readable page, or both in a zip.
+    enum Format: String {
+        case json, html, zip
+
+        init(_ raw: String?) throws {
+            guard let format = Format(rawValue: raw ?? "json") else {
+                throw PostboxError.invalid([.init(field: "format", message: "json, html or zip")])
+            }
+            self = format
+        }
+    }
+
+    func addRoutes(to router: Router<PostboxRequestContext>) {
+        router.post("/v1/subjects/search") { request, context -> SearchResponse in
+            let principal = try context.requirePrincipal()
+            let body = try await request.decodeJSON(as: SearchRequest.self, context: context)
+            let found = try await subjects.search(
+                .init(
+                    policyNumber: body.policyNumber, referralNumber: body.referralNumber,
+                    licencePlate: body.licencePlate, phone: body.phone, surname: body.surname,
+                    memberNumber: body.memberNumber, email: body.email, login: body.login),
+                by: principal, ipPrefix: context.clientIP)
+            return SearchResponse(subjects: found)
+        }
+        router.get("/v1/subjects/:id") { _, context -> Body<SubjectSummary> in
+            let principal = try context.requirePrincipal()
+            return Body(value: try await subjects.summary(id: try context.parameters.require("id"), by: principal))
+        }
+        router.get("/v1/subjects/:id/export") { request, context -> Response in
+            let principal = try context.requirePrincipal()
+            let id = try context.parameters.require("id")
+            let format = try Format(request.uri.queryParameters["format"].map(String.init))
+            try await subjects.authorizeExport(subjectID: id, by: principal)
+            let ip = context.clientIP
+            return try await exportResponse(format: format, name: id) { consumer in
+                try await subjects.export(subjectID: id, by: principal, ipPrefix: ip, into: &consumer)
+            }
+        }
+        router.get("/v1/me/export") { request, context -> Response in
+            let principal = try context.requirePrincipal()
+            let format = try Format(request.uri.queryParameters["format"].map(String.init))
+            let id = try await subjects.authorizeOwnExport(by: principal)
+            let ip = context.clientIP
+            return try await exportResponse(format: format, name: id) { consumer in
+                try await subjects.exportOwn(by: principal, ipPrefix: ip, into: &consumer)
+            }
+        }
+        router.post("/v1/subjects/:id/restrict") { _, context -> Body<SubjectSummary> in
+            let principal = try context.requirePrincipal()
+            return Body(
+                value: try await subjects.restrict(
+                    subjectID: try context.parameters.require("id"), by: principal, ipPrefix: context.clientIP))
+        }
+        router.delete("/v1/subjects/:id/restrict") { _, context -> Body<SubjectSummary> in
+            let principal = try context.requirePrincipal()
+            return Body(
+                value: try await subjects.lift(
+                    subjectID: try context.parameters.require("id"), by: principal, ipPrefix: context.clientIP))
+        }
+        router.post("/v1/subjects/:id/erase") { _, context -> Body<ErasureReport> in
+            let principal = try context.requirePrincipal()
+            return Body(
+                value: try await subjects.erase(
+                    subjectID: try context.parameters.require("id"), by: principal, ipPrefix: context.clientIP))
+        }
+    }
+
+    /// Runs an export into a renderer and writes it to the client.
+    typealias Producer = @Sendable (inout ExportSink) async throws -> Void
+
+    /// The response of an export: JSON and HTML are streamed as they are read; the zip (the
+    /// JSON document and the HTML page as files) is assembled in memory first.
+    func exportResponse(format: Format, name: String, produce: @escaping Producer) async throws -> Response {
+        var headers: HTTPFields = [.cacheControl: "no-store"]
+        switch format {
+        case .json, .html:
+            let json = format == .json
+            headers[.contentType] = json ? ExportJSONRenderer().contentType : ExportHTMLRenderer().contentType
+            headers[.contentDisposition] = "attachment; filename=\"postbox-export-\(name).\(format.rawValue)\""
+            return Response(
+                status: .ok, headers: headers,
+                body: ResponseBody { writer in
+                    let renderer: any ExportRenderer = json ? ExportJSONRenderer() : ExportHTMLRenderer()
+                    var sink = ExportSink(renderers: [renderer], writer: writer)
+                    try await produce(&sink)
+                    try await sink.finish()
+                })
+        case .zip:
+            var sink = ExportSink(renderers: [ExportJSONRenderer(), ExportHTMLRenderer()], writer: nil)
+            try await produce(&sink)
+            let archive = try Archive(accessMode: .create)
+            for (file, bytes) in [("export.json", sink.collected[0]), ("export.html", sink.collected[1])] {
+                let data = Data(bytes)
+                try archive.addEntry(
+                    with: file, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate,
+                    provider: { position, size in data.subdata(in: Int(position)..<Int(position) + size) })
+            }
+            guard let zipped = archive.data else { throw HTTPError(.internalServerError) }
+            headers[.contentType] = "application/zip"
+            headers[.contentDisposition] = "attachment; filename=\"postbox-export-\(name).zip\""
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: zipped)))
+        }
+    }
+}
+
+/// Renders export parts and either streams them to a response (one renderer) or collects
+/// them (one buffer per renderer, for the zip).
+struct ExportSink: ExportConsumer {
+    var renderers: [any ExportRenderer]
+    var writer: (any ResponseBodyWriter)?
+    var collected: [[UInt8]]
+    var pending: [UInt8] = []
+    static let chunkSize = 64 * 1024
+
+    init(renderers: [any ExportRenderer], writer: (any ResponseBodyWriter)?) {
+        self.renderers = renderers
+        self.writer = writer
+        collected = Array(repeating: [], count: renderers.count)
+    }
+
+    mutating func consume(_ part: ExportPart) async throws {
+        for index in renderers.indices {
+            let bytes = try renderers[index].render(part)
+            if writer == nil { collected[index] += bytes } else { pending += bytes }
+        }
+        if writer != nil, pending.count >= Self.chunkSize { try await flush() }
+    }
+
+    mutating func flush() async throws {
+        guard !pending.isEmpty, var writer else { return }
+        try await writer.write(ByteBuffer(bytes: pending))
+        self.writer = writer
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    mutating func finish() async throws {
+        try await flush()
+        try await writer?.finish(nil)
+    }
+}

@@ -1,0 +1,42 @@
+import Logging
+import Postbox
+import ServiceLifecycle
+
+/// Purges what the retention configuration says has expired, on a schedule, for as long as
+/// the server runs (DESIGN.md section 9). `postbox-server purge` runs the same purge once.
+struct RetentionService: Service {
+    let subjects: SubjectService
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown { try await loop() }
+        } catch is CancellationError {
+            return
+        }
+    }
+
+    /// One purge per interval, the first after one interval.
+    private func loop() async throws {
+        while !Task.isCancelled {
+            try await Task.sleep(for: interval)
+            do {
+                let report = try await subjects.purge(dryRun: false)
+                if !report.isEmpty {
+                    logger.info(
+                        "retention purge",
+                        metadata: [
+                            "auditEvents": "\(report.auditEvents)", "sessions": "\(report.sessions)",
+                            "closedTickets": "\(report.closedTickets)", "heldTickets": "\(report.heldTickets)",
+                            "referrals": "\(report.referralsWithoutTicket)",
+                            "activationCodes": "\(report.activationCodes)", "subjects": "\(report.subjects)",
+                        ])
+                }
+            } catch {
+                // Content-free: the error's type, never stored data.
+                logger.error("retention purge failed", metadata: ["error": "\(type(of: error))"])
+            }
+        }
+    }
+}
