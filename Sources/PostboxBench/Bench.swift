@@ -2,12 +2,13 @@ import ArgumentParser
 import Foundation
 import Postbox
 
-/// `postbox-bench`: the in-process benchmarks of issue 9 (C1 classifier, K1 crypto).
-/// Run from a release build: `make bench-core`.
+/// `postbox-bench`: the in-process benchmarks of issue 9 (C1 classifier, K1 crypto) and of
+/// issue 6 (E1 export). Run from a release build: `make bench-core`.
 @main
-struct PostboxBench: ParsableCommand {
+struct PostboxBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "postbox-bench", abstract: "Classifier (C1) and crypto (K1) benchmarks on one core.")
+        commandName: "postbox-bench",
+        abstract: "Classifier (C1) and crypto (K1) benchmarks on one core; the Art. 15 export (E1).")
 
     @Option(help: "JSON lines with a \"text\" field: the mixed German/English corpus.")
     var corpus: [String] = []
@@ -21,6 +22,8 @@ struct PostboxBench: ParsableCommand {
     @Option(help: "Single-message calls for the latency percentiles.")
     var latencyCalls = 20_000
 
+    @Option(help: "Messages in the subject the export benchmark exports (0 skips it).")
+    var exportMessages = 10_000
 
     struct Result: Encodable {
         let name: String
@@ -29,12 +32,13 @@ struct PostboxBench: ParsableCommand {
         let note: String
     }
 
-    func run() throws {
+    func run() async throws {
         let texts = try loadTexts()
         guard !texts.isEmpty else { throw ValidationError("no texts in the corpus files") }
         var results: [Result] = []
         results += classifier(texts)
         results += crypto()
+        if exportMessages > 0 { results += try await ExportBench(messages: exportMessages, texts: kibMessages(texts)).run() }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
