@@ -21,6 +21,17 @@ struct APIClient {
         } catch {
             throw CLIError(title: "Cannot read CA", detail: "\(caFile) is not a readable PEM certificate", exitCode: 1)
         }
+        if let identity = try connection.clientIdentity {
+            do {
+                tls.certificateChain = try NIOSSLCertificate.fromPEMFile(identity.certificate).map { .certificate($0) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: identity.key, format: .pem))
+            } catch {
+                throw CLIError(
+                    title: "Cannot read client certificate",
+                    detail: "\(identity.certificate) / \(identity.key) are not readable PEM files",
+                    exitCode: 1)
+            }
+        }
         tls.certificateVerification = .fullVerification
         tls.minimumTLSVersion = .tlsv12
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
@@ -31,13 +42,15 @@ struct APIClient {
     }
 
     /// Sends a request; returns status and body, or throws a ``CLIError`` for network failures.
-    func send(_ method: HTTPMethod, _ path: String, body: Data? = nil) async throws -> (status: Int, body: Data) {
+    func send(_ method: HTTPMethod, _ path: String, body: Data? = nil, contentType: String = "application/json")
+        async throws -> (status: Int, body: Data)
+    {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         request.headers.add(name: "X-Postbox-Channel", value: "cli")
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(ByteBuffer(bytes: body))
         }
         do {
@@ -47,6 +60,27 @@ struct APIClient {
         } catch {
             throw CLIError(title: "Server unreachable", detail: Self.describe(error), exitCode: 69)
         }
+    }
+
+    /// Sends `json` (if any) and returns the body of an answer with one of `expect`'s statuses;
+    /// any other answer becomes a ``CLIError`` with the problem's title and detail.
+    func call(_ method: HTTPMethod, _ path: String, json: Any? = nil, expect: Set<Int> = [200]) async throws -> Data {
+        let body = try json.map { try JSONSerialization.data(withJSONObject: $0) }
+        let (status, data) = try await send(method, path, body: body)
+        guard expect.contains(status) else { throw problem(status, data) }
+        return data
+    }
+
+    /// ``call(_:_:json:expect:)`` decoded as a JSON object.
+    func object(_ method: HTTPMethod, _ path: String, json: Any? = nil, expect: Set<Int> = [200]) async throws
+        -> [String: Any]
+    {
+        let data = try await call(method, path, json: json, expect: expect)
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw CLIError(
+                title: "Unexpected answer", detail: "the server did not answer with a JSON object", exitCode: 69)
+        }
+        return object
     }
 
     func shutdown() async {

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The stored session: `$XDG_CONFIG_HOME/postbox/credentials` (or `~/.config/postbox/credentials`),
@@ -37,7 +37,8 @@ struct CredentialStore {
                 title: "Insecure credentials file",
                 detail: "\(file) has mode \(String(mode, radix: 8)); run chmod 600 or log in again", exitCode: 77)
         }
-        guard let data = fm.contents(atPath: file), let credentials = try? JSONDecoder().decode(Credentials.self, from: data)
+        guard let data = fm.contents(atPath: file),
+            let credentials = try? JSONDecoder().decode(Credentials.self, from: data)
         else { throw CLIError(title: "Unreadable credentials", detail: "\(file): log in again", exitCode: 77) }
         return credentials
     }

@@ -97,6 +97,14 @@ public struct ReferenceService: Sendable {
         public var rejected: [Rejection] = []
     }
 
+    /// Registers contracts from CSV for an advisor or admin over the API (see ``importContracts(csv:by:channel:progress:)``).
+    public func importContracts(csv text: String, by principal: Principal, channel: String, ipPrefix: String?)
+        async throws -> ImportReport
+    {
+        try RegisterContractRule().require(principal)
+        return try await importContracts(csv: text, by: principal.actor(ipPrefix: ipPrefix), channel: channel)
+    }
+
     /// Columns of the import file; `number` and `surname` are required.
     public static let importColumns = ["number", "surname", "firstName", "memberNumber", "advisorLogin", "endsOn"]
 

@@ -137,6 +137,14 @@ public struct TicketService: Sendable {
             audit: .by(principal.actor(ipPrefix: ipPrefix), .ticketUpdated, objectType: "ticket"))
     }
 
+    /// The id of the active advisor with `login` (422 when there is none).
+    public func advisorID(login: String) async throws -> String {
+        guard let id = try await tickets.advisorID(login: login) else {
+            throw PostboxError.invalid([.init(field: "assigneeLogin", message: "no such active advisor")])
+        }
+        return id
+    }
+
     // MARK: - Messages
 
     /// Replies in a ticket. A member or broker reply sets it `open` (reopening a closed ticket

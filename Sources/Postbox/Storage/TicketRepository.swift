@@ -26,6 +26,8 @@ public protocol TicketRepository: Sendable {
     /// Messages of a ticket; held messages only for their author and the DPO (`viewer`).
     func messages(ticketID: String, before: Int?, limit: Int, viewer: Principal) async throws -> [Message]
     func update(ticketID: String, status: TicketStatus?, assigneeID: String??, audit: AuditDraft) async throws -> Ticket
+    /// The id of the active advisor with `login`, or nil.
+    func advisorID(login: String) async throws -> String?
     func messageScope(id: String) async throws -> (ticket: TicketScope, authorID: String?, createdAt: Date)?
     func rectify(
         messageID: String, body: String, reason: String, screening: Screening, by origin: Origin, audit: AuditDraft
@@ -237,6 +239,14 @@ public struct GRDBTicketRepository: TicketRepository {
             try append(db, audit, objectID: ticketID)
             guard let ticket = try fetchTicket(db, id: ticketID) else { throw StoreError.notFound }
             return ticket
+        }
+    }
+
+    public func advisorID(login: String) async throws -> String? {
+        try await store.writer.read { db in
+            try String.fetchOne(
+                db,
+                SQLRequest(literal: "SELECT id FROM users WHERE login = \(login) AND role = 'advisor' AND status = 'active'"))
         }
     }
 

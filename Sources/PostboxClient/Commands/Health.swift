@@ -5,7 +5,9 @@ import NIOHTTP1
 extension PostboxCLI {
     /// `postbox health`: checks that the server answers over verified TLS.
     struct Health: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Check that the server is up (verified TLS).")
+        static let configuration = CommandConfiguration(
+            abstract: "Check that the server is up (verified TLS).",
+            discussion: "Example: postbox health --server https://localhost:8443 --ca data/tls/ca.pem")
 
         @OptionGroup var connection: ConnectionOptions
 

@@ -3,7 +3,7 @@ import Foundation
 import NIOHTTP1
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs a command body and turns ``CLIError`` into one line on stderr and its exit status.
@@ -34,7 +34,12 @@ func problem(_ status: Int, _ body: Data) -> CLIError {
 extension PostboxCLI {
     /// `postbox login LOGIN`: asks for the password without echo (or reads `--password-stdin`).
     struct Login: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Log in and store the session token (mode 0600).")
+        static let configuration = CommandConfiguration(
+            abstract: "Log in and store the session token (mode 0600).",
+            discussion: """
+                Asks for the password without echo; --password-stdin reads it from standard input.
+                Example: postbox login advisor --server https://postbox.example:8443 --ca ca.pem
+                """)
 
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "Your login.") var login: String
@@ -52,13 +57,17 @@ extension PostboxCLI {
                     password = String(cString: typed)
                 }
                 let body = try JSONSerialization.data(withJSONObject: ["login": login, "password": password])
-                let (status, data) = try await APIClient.with(connection) { try await $0.send(.POST, "/v1/session", body: body) }
+                let (status, data) = try await APIClient.with(connection) {
+                    try await $0.send(.POST, "/v1/session", body: body)
+                }
                 guard status == 201,
                     let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
                     let token = json["token"] as? String
                 else { throw problem(status, data) }
                 try CredentialStore().save(
-                    .init(server: try connection.serverURL, login: login, token: token, expiresAt: json["expiresAt"] as? String))
+                    .init(
+                        server: try connection.serverURL, login: login, token: token,
+                        expiresAt: json["expiresAt"] as? String))
                 print("logged in as \(login)")
             }
         }
@@ -66,7 +75,8 @@ extension PostboxCLI {
 
     /// `postbox logout`: ends the session on the server and deletes the stored token.
     struct Logout: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "End the session and forget the token.")
+        static let configuration = CommandConfiguration(
+            abstract: "End the session and forget the token.", discussion: "Example: postbox logout")
 
         @OptionGroup var connection: ConnectionOptions
 
@@ -89,7 +99,9 @@ extension PostboxCLI {
 
     /// `postbox whoami`: the account behind the stored session.
     struct WhoAmI: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "whoami", abstract: "Show the logged-in account.")
+        static let configuration = CommandConfiguration(
+            commandName: "whoami", abstract: "Show the logged-in account.", discussion: "Example: postbox whoami --json"
+        )
 
         @OptionGroup var connection: ConnectionOptions
         @Flag(help: "Print JSON.") var json = false
@@ -108,7 +120,38 @@ extension PostboxCLI {
                 if json {
                     print(String(decoding: data, as: UTF8.self))
                 } else {
-                    print("\(me["login"] as? String ?? "?") (\(me["role"] as? String ?? "?")) — \(me["displayName"] as? String ?? "")")
+                    print(
+                        "\(me["login"] as? String ?? "?") (\(me["role"] as? String ?? "?")) — \(me["displayName"] as? String ?? "")"
+                    )
+                }
+            }
+        }
+    }
+}
+
+extension PostboxCLI {
+    /// `postbox terms [--accept]`: the postbox terms every account accepts before using tickets.
+    struct Terms: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show whether you accepted the current postbox terms; --accept accepts them.",
+            discussion: "Example: postbox terms --accept")
+
+        @OptionGroup var connection: ConnectionOptions
+        @Flag(help: "Accept the current terms.") var accept = false
+
+        func run() async throws {
+            try await runReportingErrors {
+                try await withSession(connection) { api in
+                    let me = try await api.object(.GET, "/v1/me")
+                    let required = me["consentRequired"] as? String ?? ""
+                    if accept, me["consentAccepted"] as? String != required {
+                        _ = try await api.call(.POST, "/v1/me/consent", json: ["version": required], expect: [204])
+                        print("accepted the postbox terms \(required)")
+                    } else if me["consentAccepted"] as? String == required {
+                        print("the postbox terms \(required) are accepted")
+                    } else {
+                        print("the postbox terms \(required) are not accepted yet: run postbox terms --accept")
+                    }
                 }
             }
         }

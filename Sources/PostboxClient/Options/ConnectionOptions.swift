@@ -9,6 +9,26 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: "PEM file of the CA to trust; no other CA is trusted (or POSTBOX_CA).")
     var ca: String?
 
+    @Option(name: .long, help: "PEM client certificate for mutual TLS (or POSTBOX_CLIENT_CERT).")
+    var cert: String?
+
+    @Option(name: .long, help: "PEM private key of the client certificate (or POSTBOX_CLIENT_KEY).")
+    var key: String?
+
+    /// The client certificate and key for mutual TLS, if both are configured.
+    var clientIdentity: (certificate: String, key: String)? {
+        get throws {
+            let env = ProcessInfo.processInfo.environment
+            let certificate = cert ?? env["POSTBOX_CLIENT_CERT"].flatMap { $0.isEmpty ? nil : $0 }
+            let privateKey = key ?? env["POSTBOX_CLIENT_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+            switch (certificate, privateKey) {
+            case (nil, nil): return nil
+            case (let c?, let k?): return (c, k)
+            default: throw ValidationError("give both --cert and --key (or POSTBOX_CLIENT_CERT and POSTBOX_CLIENT_KEY)")
+            }
+        }
+    }
+
     /// The server URL from the flag or the environment.
     var serverURL: String {
         get throws {

@@ -2,7 +2,8 @@ import Foundation
 import Hummingbird
 import Postbox
 
-/// `POST /v1/contracts` (advisor, admin), `POST /v1/referrals` (broker), `GET /v1/referrals/{number}`.
+/// `POST /v1/contracts` and `POST /v1/contracts/import` (advisor, admin), `POST /v1/referrals` (broker),
+/// `GET /v1/referrals/{number}`.
 struct ReferenceController {
     let references: ReferenceService
 
@@ -21,6 +22,15 @@ struct ReferenceController {
     struct ContractCreated: ResponseEncodable {
         let id: String
         let number: String
+    }
+
+    struct ImportReportView: ResponseEncodable {
+        struct Rejection: Encodable {
+            let line: Int
+            let reason: String
+        }
+        let imported: Int
+        let rejected: [Rejection]
     }
 
     struct ReferralRequest: Decodable {
@@ -70,6 +80,22 @@ struct ReferenceController {
                     memberNumber: body.holder.memberNumber),
                 advisorID: body.advisorId, endsOn: body.endsOn, by: principal, channel: context.channel, ipPrefix: context.clientIP)
             return try ContractCreated(id: contract.id, number: contract.number).created(request, context)
+        }
+        router.post("/v1/contracts/import") { request, context -> ImportReportView in
+            let principal = try context.requirePrincipal()
+            guard request.headers[.contentType]?.lowercased().hasPrefix("text/csv") == true else {
+                throw HTTPError(.unsupportedMediaType)
+            }
+            let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+            guard let text = String(validating: buffer.readableBytesView, as: UTF8.self) else {
+                throw Problem(
+                    slug: "malformed-request", title: "Malformed request", status: .badRequest,
+                    detail: "The body is not UTF-8 text.")
+            }
+            let report = try await references.importContracts(
+                csv: text, by: principal, channel: context.channel, ipPrefix: context.clientIP)
+            return ImportReportView(
+                imported: report.imported, rejected: report.rejected.map { .init(line: $0.line, reason: $0.reason) })
         }
         router.post("/v1/referrals") { request, context -> Response in
             let principal = try context.requirePrincipal()

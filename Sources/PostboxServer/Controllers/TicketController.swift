@@ -22,12 +22,16 @@ struct TicketController {
         /// Absent: unchanged; `null`: unassign.
         let assigneeId: String??
 
-        enum CodingKeys: String, CodingKey { case status, assigneeId }
+        /// The assignee by login instead of id (for people at a terminal).
+        let assigneeLogin: String?
+
+        enum CodingKeys: String, CodingKey { case status, assigneeId, assigneeLogin }
 
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             status = try c.decodeIfPresent(TicketStatus.self, forKey: .status)
             assigneeId = c.contains(.assigneeId) ? .some(try c.decodeIfPresent(String.self, forKey: .assigneeId)) : .none
+            assigneeLogin = try c.decodeIfPresent(String.self, forKey: .assigneeLogin)
         }
     }
 
@@ -167,8 +171,15 @@ struct TicketController {
         router.patch("/v1/tickets/:id") { request, context -> TicketView in
             let principal = try context.requirePrincipal()
             let body = try await request.decodeJSON(as: UpdateRequest.self, context: context)
+            var assignee = body.assigneeId
+            if let login = body.assigneeLogin {
+                guard assignee == nil else {
+                    throw PostboxError.invalid([.init(field: "assigneeLogin", message: "give assigneeId or assigneeLogin, not both")])
+                }
+                assignee = .some(try await tickets.advisorID(login: login))
+            }
             let ticket = try await tickets.update(
-                id: try context.parameters.require("id"), status: body.status, assigneeID: body.assigneeId,
+                id: try context.parameters.require("id"), status: body.status, assigneeID: assignee,
                 by: principal, ipPrefix: context.clientIP)
             return TicketView(ticket, for: principal)
         }
