@@ -148,17 +148,15 @@ extension PostboxCLI {
                     }
                     if output.json { return Output.printJSON(data) }
                     let report = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
-                    var table = Table(["", "WHAT", "ID", "REFERENCE", "WHY / UNTIL"])
+                    var table = Table(["DONE", "WHAT", "ID", "REFERENCE", "WHY / UNTIL"])
                     for (label, key) in [("erased", "erased"), ("retained", "retained")] {
                         for entry in report[key] as? [[String: Any]] ?? [] {
                             let count = (entry["count"] as? Int).map { " (\($0))" } ?? ""
-                            let until =
-                                entry["until"].map { " — until \(Output.date($0))" }
-                                ?? (key == "retained" ? " — until the hold ends" : "")
+                            let until = entry["until"].map { " — until \(Output.date($0))" } ?? ""
                             table.add([
                                 label, (entry["type"] as? String ?? "") + count, entry["id"] as? String ?? "",
                                 entry["reference"] as? String ?? "",
-                                (entry["reason"] as? String ?? "") + (key == "retained" ? until : ""),
+                                (entry["reason"] as? String ?? "") + until,
                             ])
                         }
                     }
