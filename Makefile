@@ -3,7 +3,10 @@ SWIFT      ?= swift
 CONFIG     ?= debug
 DATA_DIR   ?= $(CURDIR)/data
 
-.PHONY: all deps build run test clean bench-core classify-score
+.PHONY: all deps test-deps build run test clean bench-core classify-score
+
+# What the tests use besides the build: exiftool reads metadata, djpeg/pngtopnm decode pixels.
+TEST_PACKAGES = libimage-exiftool-perl libjpeg-turbo-progs netpbm
 
 all: build
 
@@ -20,8 +23,12 @@ build: deps
 run: build
 	@scripts/run-dev.sh "$$($(SWIFT) build -c $(CONFIG) --show-bin-path)/postbox-server" "$(DATA_DIR)"
 
+## test-deps: the packages of deps plus what the tests check images with
+test-deps:
+	@scripts/install-deps.sh $(TEST_PACKAGES)
+
 ## test: install, build and run every test
-test: deps
+test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -116,6 +116,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
             ],
+            resources: [.copy("Resources")],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(

@@ -16,6 +16,7 @@ struct ServerDependencies: Sendable {
     let tickets: TicketService
     let reviews: ReviewService
     let subjects: SubjectService
+    let attachments: AttachmentService
 }
 
 /// Opens the store with the configured master key, refusing a missing or wrong key.
@@ -42,13 +43,17 @@ func openDependencies(_ config: ServerConfiguration, now: @escaping Now = system
     let references = ReferenceService(
         references: referenceRepository, users: GRDBUserRepository(store: store, now: now), audit: audit,
         settings: config.tickets, screener: screener, now: now)
+    let ticketRepository = GRDBTicketRepository(store: store, now: now)
     let tickets = TicketService(
-        tickets: GRDBTicketRepository(store: store, now: now), references: referenceRepository, audit: audit,
+        tickets: ticketRepository, references: referenceRepository, audit: audit,
         settings: config.tickets, screener: screener, termsVersion: config.termsVersion, now: now)
+    let attachments = AttachmentService(
+        attachments: GRDBAttachmentRepository(store: store, now: now), tickets: ticketRepository, audit: audit,
+        settings: config.attachments, screener: screener, termsVersion: config.termsVersion, now: now)
     let reviews = ReviewService(reviews: GRDBReviewRepository(store: store, now: now))
     return ServerDependencies(
         store: store, accounts: accounts, sessions: sessions, audit: audit, references: references, tickets: tickets,
-        reviews: reviews, subjects: makeSubjectService(store: store, config: config, now: now))
+        reviews: reviews, subjects: makeSubjectService(store: store, config: config, now: now), attachments: attachments)
 }
 
 /// The data-subject rights over `store` with the configured notice and retention.
@@ -76,7 +81,9 @@ func buildRouter(_ config: ServerConfiguration, dependencies: ServerDependencies
     router.add(middleware: SecurityHeadersMiddleware(hstsMaxAge: config.tls.hstsMaxAge))
     router.add(middleware: ClientAddressMiddleware(anonymisation: config.ipAnonymisation))
     router.add(middleware: ProblemMiddleware())
-    router.add(middleware: BodyLimitMiddleware(maxBytes: config.limits.maxRequestBodyBytes))
+    router.add(
+        middleware: BodyLimitMiddleware(
+            maxBytes: config.limits.maxRequestBodyBytes, uploadMaxBytes: config.attachments.maxBytes))
     router.add(middleware: AuthenticationMiddleware(sessions: dependencies.sessions))
     HealthController().addRoutes(to: router)
     OpenAPIController().addRoutes(to: router)
@@ -91,6 +98,7 @@ func buildRouter(_ config: ServerConfiguration, dependencies: ServerDependencies
     ClassificationController(maxLength: config.tickets.text.bodyMaxLength).addRoutes(to: router)
     ReviewController(reviews: dependencies.reviews).addRoutes(to: router)
     SubjectController(subjects: dependencies.subjects).addRoutes(to: router)
+    AttachmentController(attachments: dependencies.attachments).addRoutes(to: router)
     return router
 }
 

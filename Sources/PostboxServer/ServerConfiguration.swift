@@ -62,6 +62,8 @@ struct ServerConfiguration: Sendable, Equatable {
     var privacy = PrivacyNotice.placeholder
     /// How long entries are kept and the legal hold on contract correspondence.
     var retention = RetentionSettings()
+    /// Size and count limits of attachments.
+    var attachments = AttachmentSettings()
     var logLevel: Logger.Level = .info
     /// Environment the server was started with (for `POSTBOX_MASTER_KEYS`).
     var environment: [String: String] = [:]
@@ -94,6 +96,7 @@ struct ServerConfiguration: Sendable, Equatable {
         var specialCategories: SpecialCategorySettings?
         var privacy: PrivacyNotice?
         var retention: RetentionSettings?
+        var attachments: AttachmentSettings?
         var logLevel: String?
     }
 
@@ -137,6 +140,12 @@ struct ServerConfiguration: Sendable, Equatable {
             if let problem = v.problems.first { throw ConfigurationError(problem) }
             retention = v
         }
+        if let v = file.attachments {
+            guard v.maxBytes > 0, v.maxPerTicket > 0 else {
+                throw ConfigurationError("attachments.maxBytes and attachments.maxPerTicket must be positive")
+            }
+            attachments = v
+        }
         if let v = file.logLevel {
             guard let level = Logger.Level(rawValue: v) else { throw ConfigurationError("logLevel \(v) is unknown") }
             logLevel = level
@@ -177,7 +186,7 @@ struct ServerConfiguration: Sendable, Equatable {
             masterKeyFile: masterKeyFile, databaseFile: databaseFile, passwordHashing: passwordHashing,
             activationValidityDays: activationValidityDays, sessions: sessions, loginThrottle: loginThrottle,
             termsVersion: termsVersion, tickets: tickets, specialCategories: specialCategories, privacy: privacy,
-            retention: retention, logLevel: logLevel.rawValue)
+            retention: retention, attachments: attachments, logLevel: logLevel.rawValue)
     }
 
     private static func describe(_ error: any Error) -> String {

@@ -13,7 +13,7 @@ struct StoreTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let store = try PostboxStore.open(path: dir.file("db.sqlite"), keyRing: try makeRing())
-        #expect(try store.appliedMigrations() == ["v1-initial-schema", "v2-accounts", "v3-tickets", "v4-special-categories", "v5-subject-rights"])
+        #expect(try store.appliedMigrations() == ["v1-initial-schema", "v2-accounts", "v3-tickets", "v4-special-categories", "v5-subject-rights", "v6-attachments"])
         let (journal, synchronous, secureDelete, foreignKeys, tables) = try store.writer.read { db in
             (
                 try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"),

@@ -105,6 +105,8 @@ public struct AuditAction: RawRepresentable, Sendable, Hashable, Codable {
     public static let subjectRestrictionLifted = AuditAction(rawValue: "subject.unrestrict")
     public static let subjectErased = AuditAction(rawValue: "subject.erase")
     public static let retentionPurged = AuditAction(rawValue: "retention.purge")
+    public static let attachmentCreated = AuditAction(rawValue: "attachment.create")
+    public static let attachmentRead = AuditAction(rawValue: "attachment.read")
 }
 
 /// Result of checking the hash chain.

@@ -16,6 +16,8 @@ public struct PostboxError: Error, Hashable, Sendable, CustomStringConvertible {
         case tooManyRequests = "too-many-requests"
         case specialCategory = "special-category"
         case subjectRestricted = "subject-restricted"
+        case unreadableFile = "unreadable-file"
+        case unsupportedMediaType = "unsupported-media-type"
     }
 
     /// One invalid input field.

@@ -142,6 +142,13 @@ public struct ExportHTMLRenderer: ExportRenderer {
                     "<details><summary>Earlier version (\(Self.escape(date($0.createdAt))))</summary><pre>\(Self.escape($0.body))</pre>"
                         + rows([("Reason", $0.reason), ("Changed by", $0.revisedBy)]) + "</details>"
                 }.joined() + origin(m.origin) + "</article>"
+        case .attachment(let a, _):
+            html = "<article><h4>Attachment \(Self.escape(a.name))</h4>"
+                + rows([
+                    ("Type", a.contentType), ("Size", "\(a.size) bytes"), ("File in the zip export", a.file),
+                    ("Metadata removed on arrival", a.metadataRemoved ? (a.removedMetadata.isEmpty ? "none found" : a.removedMetadata.joined(separator: ", ")) : "not removed (PDF)"),
+                    ("Special categories in the name", categories(a.specialCategories)),
+                ]) + origin(a.origin) + "</article>"
         case .ticketEnd:
             html = "</article>"
         case .review(let r):

@@ -21,8 +21,13 @@ public struct ExportJSONRenderer: ExportRenderer {
     /// Arrays written so far (the first needs no comma: the header's fields end with one).
     var arrays = 0
     var firstMessage = true
+    var attachments = 0
 
-    public init() {
+    /// Attachments as base64 in the document (true), or only their path in the zip (false).
+    let embedsAttachments: Bool
+
+    public init(embedsAttachments: Bool = true) {
+        self.embedsAttachments = embedsAttachments
         encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.withoutEscapingSlashes]
@@ -77,12 +82,21 @@ public struct ExportJSONRenderer: ExportRenderer {
             return move(to: .referrals) + (try encoder.encode(referral))
         case .ticket(let ticket):
             firstMessage = true
+            attachments = 0
             return move(to: .tickets) + (try openObject(ticket)) + Array("\"messages\":[".utf8)
         case .message(let message):
             defer { firstMessage = false }
             return (firstMessage ? [] : [UInt8(ascii: ",")]) + (try encoder.encode(message))
+        case .attachment(let attachment, let content):
+            var entry = attachment
+            if embedsAttachments {
+                entry.content = Data(content).base64EncodedString()
+                entry.file = nil
+            }
+            defer { attachments += 1 }
+            return Array((attachments == 0 ? "],\"attachments\":[" : ",").utf8) + (try encoder.encode(entry))
         case .ticketEnd:
-            return Array("]}".utf8)
+            return Array((attachments == 0 ? "],\"attachments\":[]}" : "]}").utf8)
         case .review(let review):
             return move(to: .reviews) + (try encoder.encode(review))
         case .audit(let event):

@@ -124,6 +124,22 @@ public enum SubjectExport {
         public var origin: Origin
     }
 
+    public struct Attachment: Sendable, Equatable, Codable {
+        public var id: String
+        public var ticketId: String
+        public var name: String
+        public var contentType: String
+        public var size: Int
+        /// Kinds of metadata removed on arrival; `metadataRemoved` false when none could be (PDF).
+        public var removedMetadata: [String]
+        public var metadataRemoved: Bool
+        public var specialCategories: [SpecialCategory]
+        /// The file, base64 (JSON); in the zip the file itself is `file`.
+        public var content: String?
+        public var file: String?
+        public var origin: Origin
+    }
+
     public struct Review: Sendable, Equatable, Codable {
         public var id: String
         public var objectType: String
@@ -157,9 +173,11 @@ public enum ExportPart: Sendable, Equatable {
     case account(SubjectExport.Account)
     case contract(SubjectExport.Contract)
     case referral(SubjectExport.Referral)
-    /// A ticket; its messages follow, then ``ticketEnd``.
+    /// A ticket; its messages follow, then its attachments, then ``ticketEnd``.
     case ticket(SubjectExport.Ticket)
     case message(SubjectExport.Message)
+    /// An attachment with its (stripped, decrypted) bytes; renderers decide how to carry them.
+    case attachment(SubjectExport.Attachment, content: [UInt8])
     case ticketEnd
     case review(SubjectExport.Review)
     case audit(SubjectExport.AuditEntry)

@@ -12,6 +12,7 @@ enum PostboxMigrations {
         migrator.registerMigration("v3-tickets", migrate: v3Tickets)
         migrator.registerMigration("v4-special-categories", migrate: v4SpecialCategories)
         migrator.registerMigration("v5-subject-rights", migrate: v5SubjectRights)
+        migrator.registerMigration("v6-attachments", migrate: v6Attachments)
         return migrator
     }
 

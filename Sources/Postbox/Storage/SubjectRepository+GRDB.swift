@@ -422,6 +422,18 @@ public struct GRDBSubjectRepository: SubjectRepository {
                 guard page.count == pageSize, let last = page.last else { break }
                 after = last.seq
             }
+            let attachmentIDs = try await snapshot.read { db in
+                try String.fetchAll(
+                    db,
+                    SQLRequest(
+                        literal: "SELECT id FROM attachments WHERE ticket_id = \(ticket.entry.id) ORDER BY created_at, rowid"))
+            }
+            for id in attachmentIDs {
+                let (entry, content) = try await snapshot.read { db in
+                    try ExportReader(db: db, vault: vault).attachment(id: id, of: ticket, organisations: first.organisations)
+                }
+                try await consumer.consume(.attachment(entry, content: content))
+            }
             try await consumer.consume(.ticketEnd)
         }
         for review in first.reviews { try await consumer.consume(.review(review)) }
@@ -633,6 +645,34 @@ struct ExportReader {
                 editedAt: row["edited_at"], revisions: revisions[id] ?? [],
                 origin: Self.origin(row, organisations: organisations, reference: reference))
         }
+    }
+
+    /// One attachment with its decrypted bytes (at most the upload limit).
+    func attachment(id: String, of ticket: TicketHandle, organisations: [String: String]) throws
+        -> (SubjectExport.Attachment, [UInt8])
+    {
+        guard let row = try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM attachments WHERE id = \(id)")) else {
+            throw StoreError.notFound
+        }
+        let ticketKey = try vault.dataKey(db, id: ticket.dataKeyID)
+        var reader = try SecretStream.Reader(
+            key: try SecretStream.attachmentKey(ticketKey, attachmentID: id), header: [UInt8](row["stream_header"] as Data))
+        var content: [UInt8] = []
+        for chunk in try Data.fetchAll(
+            db, SQLRequest(literal: "SELECT data FROM attachment_chunks WHERE attachment_id = \(id) ORDER BY seq"))
+        {
+            content += try reader.open([UInt8](chunk))
+        }
+        guard reader.finished else { throw CryptoError.decryptionFailed }
+        let name = try ticketKey.openText([UInt8](row["name"] as Data), at: GRDBAttachmentRepository.nameLocation(id))
+        let removed: String = row["removed_metadata"] ?? ""
+        let entry = SubjectExport.Attachment(
+            id: id, ticketId: ticket.entry.id, name: name, contentType: row["content_type"], size: row["size"],
+            removedMetadata: removed.split(separator: ",").map(String.init), metadataRemoved: row["metadata_removed"],
+            specialCategories: GRDBTicketRepository.categories(row["special_categories"]), content: nil,
+            file: "attachments/\(id)-\(name)",
+            origin: Self.origin(row, organisations: organisations, reference: ticket.entry.origin.reference))
+        return (entry, content)
     }
 
     func auditEvents(of userIDs: [String], after: Int64, limit: Int) throws -> [SubjectExport.AuditEntry] {

@@ -102,7 +102,7 @@ struct SubjectController {
     typealias Producer = @Sendable (inout ExportSink) async throws -> Void
 
     /// The response of an export: JSON and HTML are streamed as they are read; the zip (the
-    /// JSON document and the HTML page as files) is assembled in memory first.
+    /// JSON document, the HTML page and the attachments as files) is assembled in memory first.
     func exportResponse(format: Format, name: String, produce: @escaping Producer) async throws -> Response {
         var headers: HTTPFields = [.cacheControl: "no-store"]
         switch format {
@@ -119,10 +119,10 @@ struct SubjectController {
                     try await sink.finish()
                 })
         case .zip:
-            var sink = ExportSink(renderers: [ExportJSONRenderer(), ExportHTMLRenderer()], writer: nil)
+            var sink = ExportSink(renderers: [ExportJSONRenderer(embedsAttachments: false), ExportHTMLRenderer()], writer: nil)
             try await produce(&sink)
             let archive = try Archive(accessMode: .create)
-            for (file, bytes) in [("export.json", sink.collected[0]), ("export.html", sink.collected[1])] {
+            for (file, bytes) in [("export.json", sink.collected[0]), ("export.html", sink.collected[1])] + sink.files {
                 let data = Data(bytes)
                 try archive.addEntry(
                     with: file, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate,
@@ -142,6 +142,8 @@ struct ExportSink: ExportConsumer {
     var renderers: [any ExportRenderer]
     var writer: (any ResponseBodyWriter)?
     var collected: [[UInt8]]
+    /// Attachment files for the zip: path and bytes.
+    var files: [(String, [UInt8])] = []
     var pending: [UInt8] = []
     static let chunkSize = 64 * 1024
 
@@ -152,6 +154,9 @@ struct ExportSink: ExportConsumer {
     }
 
     mutating func consume(_ part: ExportPart) async throws {
+        if writer == nil, case .attachment(let entry, let content) = part, let file = entry.file {
+            files.append((file, content))
+        }
         for index in renderers.indices {
             let bytes = try renderers[index].render(part)
             if writer == nil { collected[index] += bytes } else { pending += bytes }

@@ -36,15 +36,20 @@ struct ClientAddressMiddleware: RouterMiddleware {
 struct BodyLimitMiddleware: RouterMiddleware {
     typealias Context = PostboxRequestContext
     let maxBytes: Int
+    /// The limit of file uploads (`POST /v1/tickets/{id}/attachments`).
+    let uploadMaxBytes: Int
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBytes {
+        let isUpload = request.method == .post && request.uri.path.hasPrefix("/v1/tickets/")
+            && request.uri.path.hasSuffix("/attachments")
+        let limit = isUpload ? uploadMaxBytes : maxBytes
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw HTTPError(.contentTooLarge)
         }
         var context = context
-        context.maxUploadSize = maxBytes
+        context.maxUploadSize = limit
         return try await next(request, context)
     }
 }

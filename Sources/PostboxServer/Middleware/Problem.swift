@@ -70,6 +70,8 @@ struct Problem: Error, Encodable, Sendable {
             case .tooManyRequests: (.tooManyRequests, "Too many requests")
             case .specialCategory: (.unprocessableContent, "Special categories of personal data")
             case .subjectRestricted: (.conflict, "Processing restricted")
+            case .unreadableFile: (.unprocessableContent, "Unreadable file")
+            case .unsupportedMediaType: (.unsupportedMediaType, "Unsupported media type")
             }
         var problem = Problem(slug: error.code.rawValue, title: title, status: status, detail: error.detail, errors: error.fields)
         problem.retryAfter = error.retryAfter

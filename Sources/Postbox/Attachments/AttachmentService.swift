@@ -1,0 +1,121 @@
+import Foundation
+
+/// Uploads and downloads of damage photos and documents (issue 8): the type is decided by the
+/// bytes, metadata is removed before anything is stored, the name is screened like other free
+/// text, and the content is encrypted chunk by chunk. Reading follows the ticket's rules and is
+/// audited.
+public struct AttachmentService: Sendable {
+    let attachments: any AttachmentRepository
+    let tickets: any TicketRepository
+    let audit: any AuditLog
+    let settings: AttachmentSettings
+    let screener: EntryScreener
+    let termsVersion: String
+    let now: Now
+
+    public init(
+        attachments: any AttachmentRepository, tickets: any TicketRepository, audit: any AuditLog,
+        settings: AttachmentSettings, screener: EntryScreener, termsVersion: String, now: @escaping Now
+    ) {
+        self.attachments = attachments
+        self.tickets = tickets
+        self.audit = audit
+        self.settings = settings
+        self.screener = screener
+        self.termsVersion = termsVersion
+        self.now = now
+    }
+
+    static let notFound = PostboxError(.notFound, detail: "no such attachment")
+
+    func requireConsent(_ principal: Principal) throws {
+        guard ConsentRule(currentVersion: termsVersion).permits(principal) else {
+            throw PostboxError(
+                .consentRequired, detail: "accept the postbox terms \(termsVersion) first (POST /v1/me/consent)")
+        }
+    }
+
+    /// Whether `principal` may upload to `ticketID` (checked before the body is read).
+    public func authorizeUpload(ticketID: String, by principal: Principal) async throws {
+        try requireConsent(principal)
+        guard let scope = try await tickets.scope(ticketID: ticketID),
+            ReplyTicketRule().permits(principal, scope.unrestricted)
+        else { throw TicketService.notFound }
+        if scope.restricted { throw PostboxError.subjectRestricted }
+    }
+
+    /// Stores a file on a ticket: type by magic bytes (415 when it is not JPEG, PNG or PDF or not
+    /// the declared type), metadata removed (422 for corrupt files), name screened.
+    public func upload(
+        ticketID: String, declaredType: String?, fileName: String?, content: [UInt8],
+        acknowledgeSpecialCategories: Bool = false, by principal: Principal, channel: String, ipPrefix: String?
+    ) async throws -> (Attachment, [FieldFinding]) {
+        try await authorizeUpload(ticketID: ticketID, by: principal)
+        guard let type = AttachmentType.sniff(content) else {
+            throw PostboxError(.unsupportedMediaType, detail: "only JPEG and PNG photos and PDF documents are accepted")
+        }
+        let declared = declaredType?.split(separator: ";").first.map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        }
+        guard declared == type.rawValue else {
+            throw PostboxError(
+                .unsupportedMediaType,
+                detail:
+                    "the file is \(type.rawValue), not \(declared ?? "of the declared type"); send it with Content-Type \(type.rawValue)"
+            )
+        }
+        let name = try cleanName(fileName, type: type)
+        let stripped: StrippedFile
+        do {
+            stripped = try MetadataStripper.strip(content, as: type)
+        } catch let error as UnreadableFile {
+            throw PostboxError(.unreadableFile, detail: error.reason)
+        }
+        let screening = try screener.screen(
+            [("fileName", name)], role: principal.role, acknowledged: acknowledgeSpecialCategories, holdable: false)[0]
+        let attachment = try await attachments.create(
+            ticketID: ticketID, name: name, type: type, original: content, stripped: stripped,
+            screening: screening.flagged ? screening : nil,
+            origin: Origin(
+                authorID: principal.userID, role: principal.role, organisationID: principal.organisationID,
+                channel: channel, ipPrefix: ipPrefix, createdAt: now()),
+            maxPerTicket: settings.maxPerTicket,
+            audit: .by(principal.actor(ipPrefix: ipPrefix), .attachmentCreated, objectType: "attachment"))
+        return (attachment, [screening].fieldFindings)
+    }
+
+    /// A file name on one line, at most 200 characters, without path separators; a default when none was given.
+    func cleanName(_ raw: String?, type: AttachmentType) throws -> String {
+        guard let raw, !raw.trimmingCharacters(in: .whitespaces).isEmpty else {
+            return "attachment.\(type.fileExtension)"
+        }
+        let base = raw.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? raw
+        guard let name = FreeText.clean(base, multiline: false), (1...200).contains(name.count) else {
+            throw PostboxError.invalid([.init(field: "fileName", message: "1-200 printable characters on one line")])
+        }
+        return name
+    }
+
+    /// The attachments of a ticket the principal may read.
+    public func list(ticketID: String, by principal: Principal) async throws -> [Attachment] {
+        try requireConsent(principal)
+        guard let scope = try await tickets.scope(ticketID: ticketID), ReadTicketRule().permits(principal, scope) else {
+            throw TicketService.notFound
+        }
+        return try await attachments.attachments(ticketID: ticketID)
+    }
+
+    /// An attachment and its content for whoever may read its ticket; the download is audited.
+    public func download(id: String, by principal: Principal, ipPrefix: String?) async throws
+        -> (Attachment, any AttachmentContent)
+    {
+        try requireConsent(principal)
+        guard let (attachment, scope) = try await attachments.attachment(id: id),
+            ReadTicketRule().permits(principal, scope)
+        else { throw Self.notFound }
+        let content = try await attachments.content(id: id)
+        try await audit.record(
+            .by(principal.actor(ipPrefix: ipPrefix), .attachmentRead, objectType: "attachment", objectID: id))
+        return (attachment, content)
+    }
+}

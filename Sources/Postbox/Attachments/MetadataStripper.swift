@@ -1,0 +1,338 @@
+/// The file types attachments may have, decided by their first bytes (never by the name or
+/// the declared type alone).
+public enum AttachmentType: String, Sendable, Codable, CaseIterable {
+    case jpeg = "image/jpeg"
+    case png = "image/png"
+    case pdf = "application/pdf"
+
+    /// The type the bytes are, or nil.
+    public static func sniff(_ bytes: [UInt8]) -> AttachmentType? {
+        if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return .jpeg }
+        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
+        if bytes.starts(with: Array("%PDF-".utf8)) { return .pdf }
+        return nil
+    }
+
+    /// The extension a download is named with.
+    public var fileExtension: String {
+        switch self {
+        case .jpeg: "jpg"
+        case .png: "png"
+        case .pdf: "pdf"
+        }
+    }
+}
+
+/// A file without its hidden metadata, described as pieces of the original (so nothing is
+/// copied) plus the few bytes written anew (a minimal Exif block keeping the orientation).
+public struct StrippedFile: Sendable, Equatable {
+    public enum Piece: Sendable, Equatable {
+        case original(Range<Int>)
+        case inserted([UInt8])
+    }
+
+    public var pieces: [Piece]
+    /// What was removed: `gps`, `datetime`, `camera`, `exif`, `xmp`, `iptc`, `comment`, `text`, `other`.
+    public var removed: [String]
+    /// False when the file type's metadata is left as it was (PDF).
+    public var metadataRemoved: Bool
+
+    /// Size of the stripped file.
+    public var size: Int {
+        pieces.reduce(0) {
+            switch $1 {
+            case .original(let range): $0 + range.count
+            case .inserted(let bytes): $0 + bytes.count
+            }
+        }
+    }
+
+    /// The stripped bytes (for callers that need them whole).
+    public func bytes(of original: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(size)
+        for piece in pieces {
+            switch piece {
+            case .original(let range): out += original[range]
+            case .inserted(let bytes): out += bytes
+            }
+        }
+        return out
+    }
+}
+
+/// Why a file was refused; the message names the problem, never the content.
+public struct UnreadableFile: Error, Equatable, Sendable {
+    public let reason: String
+}
+
+/// Removes metadata from photos without re-encoding them (DESIGN.md section 6, issue 8).
+///
+/// JPEG: every APPn segment except JFIF (APP0), ICC profiles (APP2) and Adobe colour
+/// information (APP14) goes, and so do comments; the image orientation is kept by writing a
+/// minimal Exif block with only the Orientation tag. PNG: `tEXt`, `zTXt`, `iTXt`, `eXIf` and
+/// `tIME` go. The image data itself is kept byte for byte, so the pixels are unchanged. PDF is
+/// checked for completeness and left as it is (`metadataRemoved` false): its metadata cannot
+/// be removed safely without a PDF library.
+public enum MetadataStripper {
+    public static func strip(_ bytes: [UInt8], as type: AttachmentType) throws -> StrippedFile {
+        switch type {
+        case .jpeg: try jpeg(bytes)
+        case .png: try png(bytes)
+        case .pdf: try pdf(bytes)
+        }
+    }
+
+    static func be16(_ b: [UInt8], _ i: Int) -> Int { Int(b[i]) << 8 | Int(b[i + 1]) }
+    static func be32(_ b: [UInt8], _ i: Int) -> Int {
+        Int(b[i]) << 24 | Int(b[i + 1]) << 16 | Int(b[i + 2]) << 8 | Int(b[i + 3])
+    }
+
+    static func startsWith(_ b: [UInt8], at i: Int, _ prefix: String, end: Int) -> Bool {
+        let p = Array(prefix.utf8)
+        return i + p.count <= end && Array(b[i..<i + p.count]) == p
+    }
+
+    /// Appends a range, merging it with the previous one when they touch.
+    static func keep(_ range: Range<Int>, into pieces: inout [StrippedFile.Piece]) {
+        if case .original(let last) = pieces.last, last.upperBound == range.lowerBound {
+            pieces[pieces.count - 1] = .original(last.lowerBound..<range.upperBound)
+        } else {
+            pieces.append(.original(range))
+        }
+    }
+
+    // MARK: - JPEG
+
+    static func jpeg(_ b: [UInt8]) throws -> StrippedFile {
+        guard b.count >= 4, b[0] == 0xFF, b[1] == 0xD8 else { throw UnreadableFile(reason: "not a JPEG file") }
+        var pieces: [StrippedFile.Piece] = [.original(0..<2)]
+        var removed: Set<String> = []
+        var orientation: Int?
+        var sawFrame = false
+        var exifInsertIndex = 1
+        var pos = 2
+        while true {
+            guard pos + 1 < b.count, b[pos] == 0xFF else {
+                throw UnreadableFile(reason: "the JPEG is truncated or corrupt")
+            }
+            var marker = b[pos + 1]
+            while marker == 0xFF {  // fill bytes
+                pos += 1
+                guard pos + 1 < b.count else { throw UnreadableFile(reason: "the JPEG is truncated") }
+                marker = b[pos + 1]
+            }
+            if marker == 0xD9 || marker == 0xD8 { throw UnreadableFile(reason: "the JPEG has no image data") }
+            if marker == 0x01 || (0xD0...0xD7).contains(marker) {
+                keep(pos..<pos + 2, into: &pieces)
+                pos += 2
+                continue
+            }
+            guard pos + 4 <= b.count else { throw UnreadableFile(reason: "the JPEG is truncated") }
+            let length = be16(b, pos + 2)
+            let end = pos + 2 + length
+            guard length >= 2, end <= b.count else {
+                throw UnreadableFile(reason: "a JPEG segment runs past the end of the file")
+            }
+            let payload = pos + 4
+            switch marker {
+            case 0xDA:  // start of scan: the image data follows, kept as it is
+                guard sawFrame else { throw UnreadableFile(reason: "the JPEG has no frame header") }
+                guard b.count >= 2, b[b.count - 2] == 0xFF, b[b.count - 1] == 0xD9 else {
+                    throw UnreadableFile(reason: "the JPEG is truncated (no end-of-image marker)")
+                }
+                keep(pos..<b.count, into: &pieces)
+                if let orientation, orientation != 1 {
+                    pieces.insert(.inserted(orientationExif(orientation)), at: exifInsertIndex)
+                }
+                return StrippedFile(pieces: pieces, removed: removed.sorted(), metadataRemoved: true)
+            case 0xE0:
+                if startsWith(b, at: payload, "JFIF\0", end: end) {
+                    keep(pos..<end, into: &pieces)
+                    exifInsertIndex = pieces.count
+                } else {
+                    removed.insert("other")
+                }
+            case 0xE1:
+                if startsWith(b, at: payload, "Exif\0\0", end: end) {
+                    removed.insert("exif")
+                    let summary = ExifSummary(tiff: Array(b[payload + 6..<end]))
+                    removed.formUnion(summary.categories)
+                    orientation = orientation ?? summary.orientation
+                } else if startsWith(b, at: payload, "http://ns.adobe.com/", end: end) {
+                    removed.insert("xmp")
+                } else {
+                    removed.insert("other")
+                }
+            case 0xE2:
+                if startsWith(b, at: payload, "ICC_PROFILE\0", end: end) {
+                    keep(pos..<end, into: &pieces)
+                } else {
+                    removed.insert("other")
+                }
+            case 0xED:
+                removed.insert("iptc")
+            case 0xEE:
+                if startsWith(b, at: payload, "Adobe", end: end) {
+                    keep(pos..<end, into: &pieces)
+                } else {
+                    removed.insert("other")
+                }
+            case 0xE3...0xEF:
+                removed.insert("other")
+            case 0xFE:
+                removed.insert("comment")
+            default:
+                if (0xC0...0xCF).contains(marker), ![0xC4, 0xC8, 0xCC].contains(marker) { sawFrame = true }
+                keep(pos..<end, into: &pieces)
+            }
+            pos = end
+        }
+    }
+
+    /// An APP1 segment with a big-endian TIFF block holding only the Orientation tag.
+    static func orientationExif(_ orientation: Int) -> [UInt8] {
+        let tiff: [UInt8] = [
+            0x4D, 0x4D, 0x00, 0x2A, 0x00, 0x00, 0x00, 0x08,  // "MM", 42, IFD0 at 8
+            0x00, 0x01,  // one entry
+            0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01,  // Orientation, SHORT, count 1
+            UInt8(orientation >> 8), UInt8(orientation & 0xFF), 0x00, 0x00,
+            0x00, 0x00, 0x00, 0x00,  // no next IFD
+        ]
+        let payload = Array("Exif\0\0".utf8) + tiff
+        let length = payload.count + 2
+        return [0xFF, 0xE1, UInt8(length >> 8), UInt8(length & 0xFF)] + payload
+    }
+
+    // MARK: - PNG
+
+    static let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+
+    static func png(_ b: [UInt8]) throws -> StrippedFile {
+        guard b.starts(with: pngSignature) else { throw UnreadableFile(reason: "not a PNG file") }
+        var pieces: [StrippedFile.Piece] = [.original(0..<8)]
+        var removed: Set<String> = []
+        var pos = 8
+        var first = true
+        while true {
+            guard pos + 12 <= b.count else { throw UnreadableFile(reason: "the PNG is truncated (no IEND chunk)") }
+            let length = be32(b, pos)
+            guard length <= b.count - pos - 12 else {
+                throw UnreadableFile(reason: "a PNG chunk declares more bytes than the file has")
+            }
+            let typeBytes = Array(b[pos + 4..<pos + 8])
+            guard typeBytes.allSatisfy({ (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }) else {
+                throw UnreadableFile(reason: "the PNG has a malformed chunk")
+            }
+            let type = String(decoding: typeBytes, as: UTF8.self)
+            let dataEnd = pos + 8 + length
+            guard CRC32.checksum(b[pos + 4..<dataEnd]) == UInt32(be32(b, dataEnd)) else {
+                throw UnreadableFile(reason: "a PNG chunk fails its checksum")
+            }
+            if first, type != "IHDR" { throw UnreadableFile(reason: "the PNG does not start with IHDR") }
+            first = false
+            let end = dataEnd + 4
+            switch type {
+            case "tEXt", "zTXt", "iTXt":
+                let keyword = String(decoding: b[pos + 8..<dataEnd].prefix { $0 != 0 }, as: UTF8.self)
+                switch keyword {
+                case "XML:com.adobe.xmp": removed.insert("xmp")
+                case "Creation Time", "creation time", "date:create", "date:modify": removed.insert("datetime")
+                case "Raw profile type exif", "Raw profile type APP1": removed.insert("exif")
+                default: removed.insert("text")
+                }
+            case "eXIf":
+                removed.insert("exif")
+                removed.formUnion(ExifSummary(tiff: Array(b[pos + 8..<dataEnd])).categories)
+            case "tIME":
+                removed.insert("datetime")
+            case "IEND":
+                keep(pos..<end, into: &pieces)
+                return StrippedFile(pieces: pieces, removed: removed.sorted(), metadataRemoved: true)
+            default:
+                keep(pos..<end, into: &pieces)
+            }
+            pos = end
+        }
+    }
+
+    // MARK: - PDF
+
+    static func pdf(_ b: [UInt8]) throws -> StrippedFile {
+        guard b.starts(with: Array("%PDF-".utf8)) else { throw UnreadableFile(reason: "not a PDF file") }
+        let eof: [UInt8] = Array("%%EOF".utf8)
+        let start = max(0, b.count - 1024)
+        var found = false
+        var i = start
+        while !found, i + eof.count <= b.count {
+            found = b[i..<i + eof.count].elementsEqual(eof)
+            i += 1
+        }
+        guard found else { throw UnreadableFile(reason: "the PDF is truncated (no %%EOF)") }
+        return StrippedFile(pieces: [.original(0..<b.count)], removed: [], metadataRemoved: false)
+    }
+}
+
+/// What an Exif (TIFF) block holds, read defensively: which kinds of data, and the orientation.
+struct ExifSummary {
+    var categories: Set<String> = []
+    var orientation: Int?
+
+    static let camera: Set<Int> = [0x010F, 0x0110, 0xA430, 0xA431, 0xA432, 0xA433, 0xA434]
+    static let datetime: Set<Int> = [0x0132, 0x9003, 0x9004]
+
+    init(tiff t: [UInt8]) {
+        guard t.count >= 8 else { return }
+        let little: Bool
+        if t[0] == 0x49, t[1] == 0x49 {
+            little = true
+        } else if t[0] == 0x4D, t[1] == 0x4D {
+            little = false
+        } else {
+            return
+        }
+        func u16(_ i: Int) -> Int? {
+            guard i >= 0, i + 2 <= t.count else { return nil }
+            return little ? Int(t[i]) | Int(t[i + 1]) << 8 : Int(t[i]) << 8 | Int(t[i + 1])
+        }
+        func u32(_ i: Int) -> Int? {
+            guard i >= 0, i + 4 <= t.count else { return nil }
+            let ordered: [UInt8] =
+                little ? [t[i + 3], t[i + 2], t[i + 1], t[i]] : [t[i], t[i + 1], t[i + 2], t[i + 3]]
+            var value = 0
+            for byte in ordered { value = value << 8 | Int(byte) }
+            return value
+        }
+        guard u16(2) == 42, let ifd0 = u32(4) else { return }
+        var visited: Set<Int> = []
+        func walk(_ offset: Int, depth: Int) {
+            guard depth < 3, !visited.contains(offset), let count = u16(offset), count <= 512 else { return }
+            visited.insert(offset)
+            for index in 0..<count {
+                let entry = offset + 2 + index * 12
+                guard let tag = u16(entry), let type = u16(entry + 2) else { return }
+                if tag == 0x8825 { categories.insert("gps") }
+                if Self.camera.contains(tag) { categories.insert("camera") }
+                if Self.datetime.contains(tag) { categories.insert("datetime") }
+                if tag == 0x0112, type == 3, let value = u16(entry + 8), (1...8).contains(value) { orientation = value }
+                if tag == 0x8769, let sub = u32(entry + 8) { walk(sub, depth: depth + 1) }
+            }
+        }
+        walk(ifd0, depth: 0)
+    }
+}
+
+/// CRC-32 (ISO-HDLC, as PNG uses) for checking chunk checksums.
+enum CRC32 {
+    static let table: [UInt32] = (0..<256).map { n -> UInt32 in
+        var c = UInt32(n)
+        for _ in 0..<8 { c = c & 1 == 1 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        return c
+    }
+
+    static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        var c: UInt32 = 0xFFFF_FFFF
+        for byte in bytes { c = table[Int((c ^ UInt32(byte)) & 0xFF)] ^ (c >> 8) }
+        return c ^ 0xFFFF_FFFF
+    }
+}
