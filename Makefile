@@ -3,7 +3,7 @@ SWIFT      ?= swift
 CONFIG     ?= debug
 DATA_DIR   ?= $(CURDIR)/data
 
-.PHONY: all deps test-deps build run test clean bench-core classify-score
+.PHONY: all deps test-deps build run test clean bench bench-core classify-score
 
 # What the tests use besides the build: exiftool reads metadata, djpeg/pngtopnm decode pixels.
 TEST_PACKAGES = libimage-exiftool-perl libjpeg-turbo-progs netpbm
@@ -31,6 +31,15 @@ test-deps:
 test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+## bench: release build; W1/W2 over TLS with wrk against Postbox and the stack ceiling, W3/C1/K1
+## in-process; prints the table and writes docs/benchmarks.md (takes about 3 minutes)
+bench: deps
+	@scripts/install-deps.sh wrk sqlite3 curl python3 util-linux
+	$(SWIFT) build -c release --product postbox-server
+	$(SWIFT) build -c release --product postbox-ceiling
+	$(SWIFT) build -c release --product postbox-bench
+	bench/run.sh "$$($(SWIFT) build -c release --show-bin-path)"
 
 ## bench-core: release build; classifier (C1) and crypto (K1) benchmarks on one core
 CORPUS ?= ../shared/corpus/special-category.dev.jsonl

@@ -170,6 +170,7 @@ public enum FreeText {
     /// Trims, normalises line breaks, and rejects control characters other than newline and tab.
     /// Returns nil when the text holds other control characters.
     public static func clean(_ raw: String, multiline: Bool) -> String? {
+        if let decided = quickClean(raw, multiline: multiline) { return decided }
         let text = raw.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let allowed: Set<Unicode.Scalar> = multiline ? ["\n", "\t"] : []
@@ -178,5 +179,35 @@ public enum FreeText {
                 && !allowed.contains($0)
         }
         return bad ? nil : text
+    }
+
+    /// The common case in one pass over the bytes, without Foundation: no carriage returns, no
+    /// control or format characters, ASCII whitespace at the ends. Returns nil when it cannot
+    /// decide, and the full rules above apply.
+    static func quickClean(_ raw: String, multiline: Bool) -> String? {
+        var nonASCII = false
+        for byte in raw.utf8 {
+            if byte >= 0x80 {
+                nonASCII = true
+            } else if byte < 0x20 || byte == 0x7F {
+                guard multiline, byte == 0x0A || byte == 0x09 else { return nil }
+            }
+        }
+        let scalars = raw.unicodeScalars
+        if nonASCII {
+            for scalar in scalars where scalar.value >= 0x80 {
+                let category = scalar.properties.generalCategory
+                if category == .control || category == .format || category == .lineSeparator
+                    || category == .paragraphSeparator || category == .spaceSeparator
+                {
+                    return nil
+                }
+            }
+        }
+        let isSpace = { (s: Unicode.Scalar) in s == " " || s == "\n" || s == "\t" }
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }) else { return "" }
+        let last = scalars.lastIndex(where: { !isSpace($0) }) ?? first
+        if first == scalars.startIndex, scalars.index(after: last) == scalars.endIndex { return raw }
+        return String(scalars[first...last])
     }
 }

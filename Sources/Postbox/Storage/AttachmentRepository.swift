@@ -35,15 +35,15 @@ public struct GRDBAttachmentRepository: AttachmentRepository {
         screening: Screening?, origin: Origin, maxPerTicket: Int, audit: AuditDraft
     ) async throws -> Attachment {
         let id = UUID().uuidString.lowercased()
-        try await store.writer.write { db in
+        try await store.write { db in
             guard
                 let ticket = try Row.fetchOne(
-                    db, SQLRequest(literal: "SELECT data_key_id, subject_id FROM tickets WHERE id = \(ticketID)"))
+                    db, SQLRequest(cachedLiteral: "SELECT data_key_id, subject_id FROM tickets WHERE id = \(ticketID)"))
             else { throw StoreError.notFound }
             try GRDBSubjectRepository.requireUnrestricted(db, subjectID: ticket["subject_id"])
             let count =
                 try Int.fetchOne(
-                    db, SQLRequest(literal: "SELECT COUNT(*) FROM attachments WHERE ticket_id = \(ticketID)")) ?? 0
+                    db, SQLRequest(cachedLiteral: "SELECT COUNT(*) FROM attachments WHERE ticket_id = \(ticketID)")) ?? 0
             guard count < maxPerTicket else {
                 throw PostboxError(
                     .conflict, detail: "the ticket already has the most attachments allowed (\(maxPerTicket))")
@@ -99,7 +99,7 @@ public struct GRDBAttachmentRepository: AttachmentRepository {
                     db, objectType: "attachment", objectID: id, ticketID: ticketID, referenceID: nil,
                     subjectID: ticket["subject_id"], screening: screening, origin: origin)
             }
-            try db.execute(literal: "UPDATE tickets SET last_activity_at = \(origin.createdAt) WHERE id = \(ticketID)")
+            try db.run(literal: "UPDATE tickets SET last_activity_at = \(origin.createdAt) WHERE id = \(ticketID)")
             var record = audit
             record.objectID = id
             try GRDBAuditLog.append(db, record, at: now(), key: store.systemKeys.audit)
@@ -123,7 +123,7 @@ public struct GRDBAttachmentRepository: AttachmentRepository {
 
     public func attachment(id: String) async throws -> (Attachment, TicketScope)? {
         try await store.writer.read { db in
-            guard let row = try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM attachments WHERE id = \(id)")),
+            guard let row = try Row.fetchOne(db, SQLRequest(cachedLiteral: "SELECT * FROM attachments WHERE id = \(id)")),
                 let ticket = try Row.fetchOne(
                     db,
                     SQLRequest(
@@ -141,7 +141,7 @@ public struct GRDBAttachmentRepository: AttachmentRepository {
         try await store.writer.read { db in
             guard
                 let keyID = try String.fetchOne(
-                    db, SQLRequest(literal: "SELECT data_key_id FROM tickets WHERE id = \(ticketID)"))
+                    db, SQLRequest(cachedLiteral: "SELECT data_key_id FROM tickets WHERE id = \(ticketID)"))
             else { throw StoreError.notFound }
             let key = try store.vault.dataKey(db, id: keyID)
             return try Row.fetchAll(

@@ -23,7 +23,7 @@ public struct GRDBAuditLog: AuditLog {
 
     public func record(_ draft: AuditDraft) async throws {
         let at = now()
-        try await store.writer.write { db in try Self.append(db, draft, at: at, key: store.systemKeys.audit) }
+        try await store.write { db in try Self.append(db, draft, at: at, key: store.systemKeys.audit) }
     }
 
     /// Appends `draft` inside the caller's transaction, so an action and its record commit together.
@@ -116,7 +116,7 @@ public struct GRDBAuditLog: AuditLog {
                 let seq: Int64 = first["seq"]
                 guard
                     let checkpoint = try Row.fetchOne(
-                        db, SQLRequest(literal: "SELECT * FROM audit_checkpoints WHERE next_seq = \(seq)"))
+                        db, SQLRequest(cachedLiteral: "SELECT * FROM audit_checkpoints WHERE next_seq = \(seq)"))
                 else {
                     return AuditVerification(
                         ok: false, events: 0, firstBrokenSeq: seq, reason: "events before \(seq) are missing and no checkpoint covers them")
@@ -129,7 +129,7 @@ public struct GRDBAuditLog: AuditLog {
                 expectedPrevious = previous
                 expectedSeq = seq
             }
-            let cursor = try Row.fetchCursor(db, SQLRequest(literal: "SELECT * FROM audit_events WHERE seq >= \(expectedSeq) ORDER BY seq"))
+            let cursor = try Row.fetchCursor(db, SQLRequest(cachedLiteral: "SELECT * FROM audit_events WHERE seq >= \(expectedSeq) ORDER BY seq"))
             while let row = try cursor.next() {
                 let fields = Fields(row: row)
                 let broken = { (reason: String) in
@@ -159,7 +159,7 @@ public struct GRDBAuditLog: AuditLog {
     /// and records the checkpoint the remaining chain starts from; returns how many went.
     static func purge(_ db: Database, before: Date, at: Date, key: SecretKey) throws -> Int {
         let newest = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM audit_events") ?? 0
-        try db.execute(literal: "DELETE FROM audit_events WHERE at < \(timestamp(before)) AND seq < \(newest)")
+        try db.run(literal: "DELETE FROM audit_events WHERE at < \(timestamp(before)) AND seq < \(newest)")
         let purged = db.changesCount
         guard purged > 0,
             let first = try Row.fetchOne(db, sql: "SELECT seq, prev_hash FROM audit_events ORDER BY seq LIMIT 1")
@@ -185,7 +185,7 @@ public struct GRDBAuditLog: AuditLog {
             if let from = query.from { sql += " AND at >= \(Self.timestamp(from))" }
             if let to = query.to { sql += " AND at < \(Self.timestamp(to))" }
             sql += " ORDER BY seq DESC LIMIT \(max(1, min(query.limit, 1000)))"
-            return try Row.fetchAll(db, SQLRequest(literal: sql)).map { row in
+            return try Row.fetchAll(db, SQLRequest(cachedLiteral: sql)).map { row in
                 AuditEvent(
                     seq: row["seq"], at: row["at"], userID: row["user_id"], role: row["role"], action: row["action"],
                     objectType: row["object_type"], objectID: row["object_id"],

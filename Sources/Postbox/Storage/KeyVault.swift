@@ -59,7 +59,7 @@ public struct KeyVault: Sendable {
     ///
     /// - Throws: ``StoreError/notFound`` if it was erased, ``CryptoError`` if it does not unwrap.
     func dataKey(_ db: Database, id: String) throws -> SecretKey {
-        guard let row = try Row.fetchOne(db, SQLRequest(literal: "SELECT master_key_id, wrapped FROM data_keys WHERE id = \(id)"))
+        guard let row = try Row.fetchOne(db, SQLRequest(cachedLiteral: "SELECT master_key_id, wrapped FROM data_keys WHERE id = \(id)"))
         else { throw StoreError.notFound }
         let wrapped = WrappedKey(masterKeyID: row["master_key_id"], bytes: [UInt8](row["wrapped"] as Data))
         do {
@@ -73,7 +73,7 @@ public struct KeyVault: Sendable {
 
     /// Deletes the data key `id`: everything sealed under it becomes unreadable.
     func deleteDataKey(_ db: Database, id: String) throws {
-        try db.execute(literal: "DELETE FROM data_keys WHERE id = \(id)")
+        try db.run(literal: "DELETE FROM data_keys WHERE id = \(id)")
     }
 
     /// Rewraps every data key not under the active master key and marks the other master keys
@@ -82,7 +82,7 @@ public struct KeyVault: Sendable {
         let keyRing = self.keyRing
         let active = keyRing.active.id
         let rows = try Row.fetchAll(
-            db, SQLRequest(literal: "SELECT id, master_key_id, wrapped FROM data_keys WHERE master_key_id <> \(active)"))
+            db, SQLRequest(cachedLiteral: "SELECT id, master_key_id, wrapped FROM data_keys WHERE master_key_id <> \(active)"))
         for row in rows {
             let id: String = row["id"]
             let key = try keyRing.unwrap(
@@ -141,7 +141,7 @@ public struct SystemKeys: Sendable {
     }
 
     private static func loadOrAdd(_ db: Database, vault: KeyVault, id: String) throws -> SecretKey {
-        let exists = try Bool.fetchOne(db, SQLRequest(literal: "SELECT EXISTS (SELECT 1 FROM data_keys WHERE id = \(id))"))
+        let exists = try Bool.fetchOne(db, SQLRequest(cachedLiteral: "SELECT EXISTS (SELECT 1 FROM data_keys WHERE id = \(id))"))
         if exists == true { return try vault.dataKey(db, id: id) }
         return try vault.createDataKey(db, purpose: "system", id: id).key
     }

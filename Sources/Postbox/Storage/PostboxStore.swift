@@ -33,6 +33,14 @@ public struct PostboxStore: Sendable {
     public let vault: KeyVault
     /// Keys that are not tied to one object (blind index, token hashes).
     public let systemKeys: SystemKeys
+    /// Batches concurrent write transactions into shared commits.
+    let committer: GroupCommitter
+
+    /// Runs `body` in a write transaction (shared with concurrent writes, see ``GroupCommitter``)
+    /// and returns after it is committed.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await committer.write(body)
+    }
 
     /// Path of the database file.
     public var path: String { writer.path }
@@ -63,7 +71,7 @@ public struct PostboxStore: Sendable {
             try vault.registerMasterKeys(db)
             return try SystemKeys.loadOrCreate(db, vault: vault)
         }
-        return PostboxStore(writer: pool, vault: vault, systemKeys: systemKeys)
+        return PostboxStore(writer: pool, vault: vault, systemKeys: systemKeys, committer: GroupCommitter(writer: pool))
     }
 
     /// Names of the migrations applied, in order.

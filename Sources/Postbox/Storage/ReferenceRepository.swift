@@ -39,12 +39,12 @@ public struct GRDBReferenceRepository: ReferenceRepository {
     ) async throws -> Contract {
         let id = UUID().uuidString.lowercased()
         let payload = try JSONEncoder().encode(holder)
-        let subjectID = try await store.writer.write { db in
+        let subjectID = try await store.write { db in
             let taken = try Bool.fetchOne(
-                db, SQLRequest(literal: "SELECT EXISTS (SELECT 1 FROM refs WHERE kind = 'contract' AND number = \(number))"))
+                db, SQLRequest(cachedLiteral: "SELECT EXISTS (SELECT 1 FROM refs WHERE kind = 'contract' AND number = \(number))"))
             if taken == true { throw PostboxError(.conflict, detail: "a contract with this number exists") }
             if let advisorID {
-                let role = try String.fetchOne(db, SQLRequest(literal: "SELECT role FROM users WHERE id = \(advisorID)"))
+                let role = try String.fetchOne(db, SQLRequest(cachedLiteral: "SELECT role FROM users WHERE id = \(advisorID)"))
                 if role != Role.advisor.rawValue {
                     throw PostboxError.invalid([.init(field: "advisorId", message: "no such advisor")])
                 }
@@ -53,7 +53,7 @@ public struct GRDBReferenceRepository: ReferenceRepository {
             try GRDBSubjectRepository.requireUnrestricted(db, subjectID: subject)
             try insert(db, id: id, kind: .contract, number: number, serviceNumber: nil, subject: subject,
                        organisationID: nil, advisorID: advisorID, payload: payload, origin: origin)
-            if let endsAt { try db.execute(literal: "UPDATE refs SET ends_at = \(endsAt) WHERE id = \(id)") }
+            if let endsAt { try db.run(literal: "UPDATE refs SET ends_at = \(endsAt) WHERE id = \(id)") }
             // Link members whose member number is the holder's.
             if let member = holder.memberNumber {
                 let index = Data(store.systemKeys.blindIndexer.index(kind: IdentifierKind.memberNumber.rawValue, normalisedValue: member))
@@ -79,7 +79,7 @@ public struct GRDBReferenceRepository: ReferenceRepository {
     ) async throws -> Referral {
         let id = UUID().uuidString.lowercased()
         let payload = try JSONEncoder().encode(details)
-        let (number, serviceNumber, subjectID) = try await store.writer.write { db in
+        let (number, serviceNumber, subjectID) = try await store.write { db in
             let sequence = try SubjectIndex.nextValue(db, counter: "referral")
             let year = Calendar(identifier: .gregorian).component(.year, from: origin.createdAt)
             let number = "RF-\(year)-\(String(format: "%06d", sequence))"

@@ -8,7 +8,7 @@ public protocol ReviewRepository: Sendable {
     /// Applies a decision in one transaction; `redact` turns a text into its redacted form.
     func decide(
         id: String, action: ReviewAction, reason: String, by principal: Principal,
-        redact: @Sendable (String) -> String, audit: AuditDraft
+        redact: @escaping @Sendable (String) -> String, audit: AuditDraft
     ) async throws -> ReviewItem
 }
 
@@ -33,7 +33,7 @@ public struct GRDBReviewRepository: ReviewRepository {
             var sql: SQL = "SELECT * FROM review_items"
             if let status { sql += " WHERE status = \(status.rawValue)" }
             sql += " ORDER BY created_at, id LIMIT \(limit)"
-            return try Row.fetchAll(db, SQLRequest(literal: sql)).map { row in
+            return try Row.fetchAll(db, SQLRequest(cachedLiteral: sql)).map { row in
                 var item = Self.item(row)
                 if let (text, origin) = try entry(db, item) {
                     item.text = text
@@ -70,7 +70,7 @@ public struct GRDBReviewRepository: ReviewRepository {
                 GRDBTicketRepository.origin(row)
             )
         case "ticket":
-            guard let row = try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM tickets WHERE id = \(item.objectID)"))
+            guard let row = try Row.fetchOne(db, SQLRequest(cachedLiteral: "SELECT * FROM tickets WHERE id = \(item.objectID)"))
             else { return nil }
             let key = try store.vault.dataKey(db, id: row["data_key_id"])
             return (
@@ -86,7 +86,7 @@ public struct GRDBReviewRepository: ReviewRepository {
     }
 
     private func referral(_ db: Database, id: String) throws -> (ReferralDetails, Row)? {
-        guard let row = try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM refs WHERE id = \(id)")) else { return nil }
+        guard let row = try Row.fetchOne(db, SQLRequest(cachedLiteral: "SELECT * FROM refs WHERE id = \(id)")) else { return nil }
         let key = try store.vault.dataKey(db, id: row["data_key_id"])
         let plain = try key.openBytes([UInt8](row["payload"] as Data), at: GRDBReferenceRepository.payloadLocation(id))
         return (try JSONDecoder().decode(ReferralDetails.self, from: Data(plain)), row)
@@ -94,11 +94,11 @@ public struct GRDBReviewRepository: ReviewRepository {
 
     public func decide(
         id: String, action: ReviewAction, reason: String, by principal: Principal,
-        redact: @Sendable (String) -> String, audit: AuditDraft
+        redact: @escaping @Sendable (String) -> String, audit: AuditDraft
     ) async throws -> ReviewItem {
         let at = now()
-        return try await store.writer.write { db in
-            guard let row = try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM review_items WHERE id = \(id)")) else {
+        return try await store.write { db in
+            guard let row = try Row.fetchOne(db, SQLRequest(cachedLiteral: "SELECT * FROM review_items WHERE id = \(id)")) else {
                 throw PostboxError(.notFound, detail: "no such review item")
             }
             let item = Self.item(row)
@@ -114,7 +114,7 @@ public struct GRDBReviewRepository: ReviewRepository {
                 reasonKey = try ticketKey(db, item.ticketID)
             case "referral":
                 try decideRemarks(db, item, action, redact: redact)
-                if let keyID = try String.fetchOne(db, SQLRequest(literal: "SELECT data_key_id FROM refs WHERE id = \(item.objectID)")) {
+                if let keyID = try String.fetchOne(db, SQLRequest(cachedLiteral: "SELECT data_key_id FROM refs WHERE id = \(item.objectID)")) {
                     reasonKey = (try store.vault.dataKey(db, id: keyID), keyID)
                 }
             default:
@@ -138,7 +138,7 @@ public struct GRDBReviewRepository: ReviewRepository {
             record.objectID = item.objectID
             record.objectType = item.objectType
             try GRDBAuditLog.append(db, record, at: at, key: store.systemKeys.audit)
-            guard let updated = try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM review_items WHERE id = \(id)"))
+            guard let updated = try Row.fetchOne(db, SQLRequest(cachedLiteral: "SELECT * FROM review_items WHERE id = \(id)"))
             else { throw StoreError.notFound }
             return Self.item(updated)
         }
@@ -146,7 +146,7 @@ public struct GRDBReviewRepository: ReviewRepository {
 
     private func ticketKey(_ db: Database, _ ticketID: String?) throws -> (SecretKey, String)? {
         guard let ticketID,
-            let keyID = try String.fetchOne(db, SQLRequest(literal: "SELECT data_key_id FROM tickets WHERE id = \(ticketID)"))
+            let keyID = try String.fetchOne(db, SQLRequest(cachedLiteral: "SELECT data_key_id FROM tickets WHERE id = \(ticketID)"))
         else { return nil }
         return (try store.vault.dataKey(db, id: keyID), keyID)
     }
@@ -158,12 +158,12 @@ public struct GRDBReviewRepository: ReviewRepository {
         let id = item.objectID
         switch action {
         case .keep:
-            try db.execute(literal: "UPDATE messages SET held = 0 WHERE id = \(id)")
+            try db.run(literal: "UPDATE messages SET held = 0 WHERE id = \(id)")
         case .delete:
-            try db.execute(literal: "DELETE FROM messages WHERE id = \(id)")
+            try db.run(literal: "DELETE FROM messages WHERE id = \(id)")
         case .redact:
             guard let (key, _) = try ticketKey(db, item.ticketID),
-                let row = try Row.fetchOne(db, SQLRequest(literal: "SELECT body FROM messages WHERE id = \(id)"))
+                let row = try Row.fetchOne(db, SQLRequest(cachedLiteral: "SELECT body FROM messages WHERE id = \(id)"))
             else { throw PostboxError(.notFound, detail: "the entry no longer exists") }
             let old = try key.openText([UInt8](row["body"] as Data), at: location("messages", id, "body"))
             let revisionID = UUID().uuidString.lowercased()
@@ -187,7 +187,7 @@ public struct GRDBReviewRepository: ReviewRepository {
         guard action != .keep else { return }
         let id = item.objectID
         guard let (key, _) = try ticketKey(db, id),
-            let row = try Row.fetchOne(db, SQLRequest(literal: "SELECT title FROM tickets WHERE id = \(id)"))
+            let row = try Row.fetchOne(db, SQLRequest(cachedLiteral: "SELECT title FROM tickets WHERE id = \(id)"))
         else { throw PostboxError(.notFound, detail: "the entry no longer exists") }
         let old = try key.openText([UInt8](row["title"] as Data), at: location("tickets", id, "title"))
         let new = action == .delete ? Self.redactionMark : redact(old)

@@ -38,7 +38,7 @@ public struct GRDBSessionRepository: SessionRepository {
         id: String, tokenHash: [UInt8], userID: String, expiresAt: Date, ipPrefix: String?, audit: AuditDraft
     ) async throws {
         let at = now()
-        try await store.writer.write { db in
+        try await store.write { db in
             try db.execute(
                 literal: """
                     INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, expires_at, ip_prefix)
@@ -70,14 +70,14 @@ public struct GRDBSessionRepository: SessionRepository {
     }
 
     public func touch(id: String, at: Date) async throws {
-        try await store.writer.write { db in
-            try db.execute(literal: "UPDATE sessions SET last_seen_at = \(at) WHERE id = \(id)")
+        try await store.write { db in
+            try db.run(literal: "UPDATE sessions SET last_seen_at = \(at) WHERE id = \(id)")
         }
     }
 
     public func delete(id: String, audit: AuditDraft?) async throws {
-        try await store.writer.write { db in
-            try db.execute(literal: "DELETE FROM sessions WHERE id = \(id)")
+        try await store.write { db in
+            try db.run(literal: "DELETE FROM sessions WHERE id = \(id)")
             if let audit { try GRDBAuditLog.append(db, audit, at: now(), key: store.systemKeys.audit) }
         }
     }

@@ -40,7 +40,7 @@ enum SubjectIndex {
         }
         let id = subject ?? UUID().uuidString.lowercased()
         if subject == nil {
-            try db.execute(literal: "INSERT INTO subjects (id, created_at) VALUES (\(id), \(now))")
+            try db.run(literal: "INSERT INTO subjects (id, created_at) VALUES (\(id), \(now))")
         }
         try add(db, identifiers, to: id, indexer: indexer)
         return id
@@ -65,6 +65,6 @@ enum SubjectIndex {
                 INSERT INTO counters (name, value) VALUES (\(counter), 1)
                 ON CONFLICT(name) DO UPDATE SET value = value + 1
                 """)
-        return try Int64.fetchOne(db, SQLRequest(literal: "SELECT value FROM counters WHERE name = \(counter)")) ?? 1
+        return try Int64.fetchOne(db, SQLRequest(cachedLiteral: "SELECT value FROM counters WHERE name = \(counter)")) ?? 1
     }
 }

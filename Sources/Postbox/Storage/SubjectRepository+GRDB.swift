@@ -79,7 +79,7 @@ public struct GRDBSubjectRepository: SubjectRepository {
     // MARK: - Restriction
 
     public func setRestricted(subjectID: String, _ restricted: Bool, audit: AuditDraft) async throws -> SubjectSummary {
-        try await store.writer.write { db in
+        try await store.write { db in
             guard let current = try Self.summary(db, id: subjectID, matchedBy: []) else { throw StoreError.notFound }
             if !restricted, current.erasedAt != nil {
                 throw PostboxError(
@@ -90,7 +90,7 @@ public struct GRDBSubjectRepository: SubjectRepository {
                     literal:
                         "UPDATE subjects SET restricted_at = COALESCE(restricted_at, \(now())) WHERE id = \(subjectID)")
             } else {
-                try db.execute(literal: "UPDATE subjects SET restricted_at = NULL WHERE id = \(subjectID)")
+                try db.run(literal: "UPDATE subjects SET restricted_at = NULL WHERE id = \(subjectID)")
             }
             try append(db, audit, objectID: subjectID)
             guard let updated = try Self.summary(db, id: subjectID, matchedBy: []) else { throw StoreError.notFound }
@@ -102,7 +102,7 @@ public struct GRDBSubjectRepository: SubjectRepository {
     static func requireUnrestricted(_ db: Database, subjectID: String?) throws {
         guard let subjectID else { return }
         let restricted = try Bool.fetchOne(
-            db, SQLRequest(literal: "SELECT restricted_at IS NOT NULL FROM subjects WHERE id = \(subjectID)"))
+            db, SQLRequest(cachedLiteral: "SELECT restricted_at IS NOT NULL FROM subjects WHERE id = \(subjectID)"))
         if restricted == true { throw PostboxError.subjectRestricted }
     }
 
@@ -111,19 +111,19 @@ public struct GRDBSubjectRepository: SubjectRepository {
     /// Deletes a ticket, its messages, revisions and review items, and its data key.
     static func deleteTicket(_ db: Database, id: String, dataKeyID: String) throws -> Int {
         let messages =
-            try Int.fetchOne(db, SQLRequest(literal: "SELECT COUNT(*) FROM messages WHERE ticket_id = \(id)")) ?? 0
+            try Int.fetchOne(db, SQLRequest(cachedLiteral: "SELECT COUNT(*) FROM messages WHERE ticket_id = \(id)")) ?? 0
         // Review reasons are sealed under the ticket's key: they go with it.
-        try db.execute(literal: "DELETE FROM review_items WHERE ticket_id = \(id)")
-        try db.execute(literal: "DELETE FROM tickets WHERE id = \(id)")
-        try db.execute(literal: "DELETE FROM data_keys WHERE id = \(dataKeyID)")
+        try db.run(literal: "DELETE FROM review_items WHERE ticket_id = \(id)")
+        try db.run(literal: "DELETE FROM tickets WHERE id = \(id)")
+        try db.run(literal: "DELETE FROM data_keys WHERE id = \(dataKeyID)")
         return messages
     }
 
     /// Deletes a reference (no ticket may point to it any more), its review items and data key.
     static func deleteReference(_ db: Database, id: String, dataKeyID: String) throws {
-        try db.execute(literal: "DELETE FROM review_items WHERE ref_id = \(id)")
-        try db.execute(literal: "DELETE FROM refs WHERE id = \(id)")
-        try db.execute(literal: "DELETE FROM data_keys WHERE id = \(dataKeyID)")
+        try db.run(literal: "DELETE FROM review_items WHERE ref_id = \(id)")
+        try db.run(literal: "DELETE FROM refs WHERE id = \(id)")
+        try db.run(literal: "DELETE FROM data_keys WHERE id = \(dataKeyID)")
     }
 
     /// End of the legal hold on correspondence about a contract that ended at `endsAt`; nil
@@ -138,7 +138,7 @@ public struct GRDBSubjectRepository: SubjectRepository {
     public func erase(subjectID: String, retention: RetentionSettings, audit: AuditDraft) async throws -> ErasureReport
     {
         let at = now()
-        let report = try await store.writer.write { db in
+        let report = try await store.write { db in
             guard try Self.summary(db, id: subjectID, matchedBy: []) != nil else { throw StoreError.notFound }
             var erased: [ErasureReport.Entry] = []
             var retained: [ErasureReport.Entry] = []
@@ -187,7 +187,7 @@ public struct GRDBSubjectRepository: SubjectRepository {
                 let number: String = reference["number"]
                 let stillUsed =
                     try Bool.fetchOne(
-                        db, SQLRequest(literal: "SELECT EXISTS (SELECT 1 FROM tickets WHERE ref_id = \(id))")) ?? false
+                        db, SQLRequest(cachedLiteral: "SELECT EXISTS (SELECT 1 FROM tickets WHERE ref_id = \(id))")) ?? false
                 if reference["kind"] == ReferenceKind.contract.rawValue {
                     retained.append(
                         .init(
@@ -226,13 +226,13 @@ public struct GRDBSubjectRepository: SubjectRepository {
 
             // Accounts end: sessions and consents go, the row keeps only its id for the audit trail.
             let accounts = try Row.fetchAll(
-                db, SQLRequest(literal: "SELECT id, data_key_id FROM users WHERE subject_id = \(subjectID)"))
+                db, SQLRequest(cachedLiteral: "SELECT id, data_key_id FROM users WHERE subject_id = \(subjectID)"))
             var accountIDs: [String] = []
             for account in accounts {
                 let id: String = account["id"]
                 accountIDs.append(id)
-                try db.execute(literal: "DELETE FROM sessions WHERE user_id = \(id)")
-                try db.execute(literal: "DELETE FROM consents WHERE user_id = \(id)")
+                try db.run(literal: "DELETE FROM sessions WHERE user_id = \(id)")
+                try db.run(literal: "DELETE FROM consents WHERE user_id = \(id)")
                 // The row stays (entries and audit events name its id) under a fresh key and without content.
                 let fresh = try store.vault.createDataKey(db, purpose: "user")
                 let empty = Data(fresh.key.seal("", at: GRDBUserRepository.location(id, "display_name")))
@@ -245,7 +245,7 @@ public struct GRDBSubjectRepository: SubjectRepository {
                                          updated_at = \(at)
                         WHERE id = \(id)
                         """)
-                try db.execute(literal: "DELETE FROM data_keys WHERE id = \(account["data_key_id"] as String)")
+                try db.run(literal: "DELETE FROM data_keys WHERE id = \(account["data_key_id"] as String)")
                 erased.append(.init(type: "account", id: id))
             }
 
@@ -265,9 +265,9 @@ public struct GRDBSubjectRepository: SubjectRepository {
             } else {
                 identifiers =
                     try Int.fetchOne(
-                        db, SQLRequest(literal: "SELECT COUNT(*) FROM subject_index WHERE subject_id = \(subjectID)"))
+                        db, SQLRequest(cachedLiteral: "SELECT COUNT(*) FROM subject_index WHERE subject_id = \(subjectID)"))
                     ?? 0
-                try db.execute(literal: "DELETE FROM subject_index WHERE subject_id = \(subjectID)")
+                try db.run(literal: "DELETE FROM subject_index WHERE subject_id = \(subjectID)")
             }
             if identifiers > 0 { erased.append(.init(type: "identifiers", count: identifiers)) }
 
@@ -369,7 +369,7 @@ public struct GRDBSubjectRepository: SubjectRepository {
         }
         report.referralsWithoutTicket = referrals.count
 
-        try db.execute(literal: "DELETE FROM sessions WHERE expires_at < \(at)")
+        try db.run(literal: "DELETE FROM sessions WHERE expires_at < \(at)")
         report.sessions = db.changesCount
         try db.execute(
             literal: """
@@ -487,7 +487,7 @@ struct ExportReader {
 
     func opening(subjectID: String) throws -> Opening? {
         guard
-            let subjectRow = try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM subjects WHERE id = \(subjectID)"))
+            let subjectRow = try Row.fetchOne(db, SQLRequest(cachedLiteral: "SELECT * FROM subjects WHERE id = \(subjectID)"))
         else { return nil }
         let subject = SubjectExport.Subject(
             id: subjectID, createdAt: subjectRow["created_at"], restrictedAt: subjectRow["restricted_at"],
@@ -499,12 +499,12 @@ struct ExportReader {
 
         var accounts: [SubjectExport.Account] = []
         for row in try Row.fetchAll(
-            db, SQLRequest(literal: "SELECT * FROM users WHERE subject_id = \(subjectID) ORDER BY created_at, rowid"))
+            db, SQLRequest(cachedLiteral: "SELECT * FROM users WHERE subject_id = \(subjectID) ORDER BY created_at, rowid"))
         {
             let id: String = row["id"]
             let key = try vault.dataKey(db, id: row["data_key_id"])
             let consents = try Row.fetchAll(
-                db, SQLRequest(literal: "SELECT * FROM consents WHERE user_id = \(id) ORDER BY id")
+                db, SQLRequest(cachedLiteral: "SELECT * FROM consents WHERE user_id = \(id) ORDER BY id")
             ).map {
                 SubjectExport.Consent(
                     version: $0["version"], acceptedAt: $0["accepted_at"], withdrawnAt: $0["withdrawn_at"],
@@ -528,7 +528,7 @@ struct ExportReader {
         var referrals: [SubjectExport.Referral] = []
         var referenceKeys: [String: SecretKey] = [:]
         for row in try Row.fetchAll(
-            db, SQLRequest(literal: "SELECT * FROM refs WHERE subject_id = \(subjectID) ORDER BY created_at, rowid"))
+            db, SQLRequest(cachedLiteral: "SELECT * FROM refs WHERE subject_id = \(subjectID) ORDER BY created_at, rowid"))
         {
             let id: String = row["id"]
             let key = try vault.dataKey(db, id: row["data_key_id"])
@@ -582,7 +582,7 @@ struct ExportReader {
         var reviews: [SubjectExport.Review] = []
         for row in try Row.fetchAll(
             db,
-            SQLRequest(literal: "SELECT * FROM review_items WHERE subject_id = \(subjectID) ORDER BY created_at, rowid")
+            SQLRequest(cachedLiteral: "SELECT * FROM review_items WHERE subject_id = \(subjectID) ORDER BY created_at, rowid")
         ) {
             let id: String = row["id"]
             let key =
@@ -651,7 +651,7 @@ struct ExportReader {
     func attachment(id: String, of ticket: TicketHandle, organisations: [String: String]) throws
         -> (SubjectExport.Attachment, [UInt8])
     {
-        guard let row = try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM attachments WHERE id = \(id)")) else {
+        guard let row = try Row.fetchOne(db, SQLRequest(cachedLiteral: "SELECT * FROM attachments WHERE id = \(id)")) else {
             throw StoreError.notFound
         }
         let ticketKey = try vault.dataKey(db, id: ticket.dataKeyID)
@@ -659,7 +659,7 @@ struct ExportReader {
             key: try SecretStream.attachmentKey(ticketKey, attachmentID: id), header: [UInt8](row["stream_header"] as Data))
         var content: [UInt8] = []
         for chunk in try Data.fetchAll(
-            db, SQLRequest(literal: "SELECT data FROM attachment_chunks WHERE attachment_id = \(id) ORDER BY seq"))
+            db, SQLRequest(cachedLiteral: "SELECT data FROM attachment_chunks WHERE attachment_id = \(id) ORDER BY seq"))
         {
             content += try reader.open([UInt8](chunk))
         }

@@ -21,7 +21,7 @@ public protocol TicketRepository: Sendable {
     /// Appends a message; `transition` gets the current status and closing time and returns the new status.
     func addMessage(
         ticketID: String, body: String, screening: Screening, origin: Origin,
-        transition: @Sendable (TicketStatus, Date?) throws -> TicketStatus, audit: AuditDraft
+        transition: @escaping @Sendable (TicketStatus, Date?) throws -> TicketStatus, audit: AuditDraft
     ) async throws -> Message
     /// Messages of a ticket; held messages only for their author and the DPO (`viewer`).
     func messages(ticketID: String, before: Int?, limit: Int, viewer: Principal) async throws -> [Message]
@@ -64,7 +64,7 @@ public struct GRDBTicketRepository: TicketRepository {
         let bodyScreening = screenings.first { $0.field == "body" }
         let ticketID = UUID().uuidString.lowercased()
         let messageID = UUID().uuidString.lowercased()
-        return try await store.writer.write { db in
+        return try await store.write { db in
             try GRDBSubjectRepository.requireUnrestricted(db, subjectID: subjectID)
             let dataKey = try store.vault.createDataKey(db, purpose: "ticket")
             let sealedTitle = Data(dataKey.key.seal(title, at: Self.location("tickets", ticketID, "title")))
@@ -206,7 +206,7 @@ public struct GRDBTicketRepository: TicketRepository {
             sql += " AND (t.last_activity_at < \(after.lastActivity) OR (t.last_activity_at = \(after.lastActivity) AND t.id < \(after.id)))"
         }
         sql += " ORDER BY t.last_activity_at DESC, t.id DESC LIMIT \(limit)"
-        let request = SQLRequest<Row>(literal: sql)
+        let request = SQLRequest<Row>(cachedLiteral: sql)
         return try await store.writer.read { db in
             let rows = try Row.fetchAll(db, request)
             let visible = rows.filter { ReadTicketRule().permits(principal, Self.scope($0)) }
@@ -220,7 +220,7 @@ public struct GRDBTicketRepository: TicketRepository {
     public func update(ticketID: String, status: TicketStatus?, assigneeID: String??, audit: AuditDraft) async throws
         -> Ticket
     {
-        try await store.writer.write { db in
+        try await store.write { db in
             if let status {
                 let closedAt: Date? = status == .closed ? now() : nil
                 try db.execute(
@@ -229,12 +229,12 @@ public struct GRDBTicketRepository: TicketRepository {
             if let assigneeID {
                 if let assignee = assigneeID {
                     let role = try String.fetchOne(
-                        db, SQLRequest(literal: "SELECT role FROM users WHERE id = \(assignee) AND status = 'active'"))
+                        db, SQLRequest(cachedLiteral: "SELECT role FROM users WHERE id = \(assignee) AND status = 'active'"))
                     guard role == Role.advisor.rawValue else {
                         throw PostboxError.invalid([.init(field: "assigneeId", message: "no such active advisor")])
                     }
                 }
-                try db.execute(literal: "UPDATE tickets SET assignee_id = \(assigneeID) WHERE id = \(ticketID)")
+                try db.run(literal: "UPDATE tickets SET assignee_id = \(assigneeID) WHERE id = \(ticketID)")
             }
             try append(db, audit, objectID: ticketID)
             guard let ticket = try fetchTicket(db, id: ticketID) else { throw StoreError.notFound }
@@ -246,7 +246,7 @@ public struct GRDBTicketRepository: TicketRepository {
         try await store.writer.read { db in
             try String.fetchOne(
                 db,
-                SQLRequest(literal: "SELECT id FROM users WHERE login = \(login) AND role = 'advisor' AND status = 'active'"))
+                SQLRequest(cachedLiteral: "SELECT id FROM users WHERE login = \(login) AND role = 'advisor' AND status = 'active'"))
         }
     }
 
@@ -254,20 +254,20 @@ public struct GRDBTicketRepository: TicketRepository {
 
     public func addMessage(
         ticketID: String, body: String, screening: Screening, origin: Origin,
-        transition: @Sendable (TicketStatus, Date?) throws -> TicketStatus, audit: AuditDraft
+        transition: @escaping @Sendable (TicketStatus, Date?) throws -> TicketStatus, audit: AuditDraft
     ) async throws -> Message {
         let messageID = UUID().uuidString.lowercased()
-        return try await store.writer.write { db in
+        return try await store.write { db in
             guard
                 let row = try Row.fetchOne(
-                    db, SQLRequest(literal: "SELECT status, closed_at, data_key_id, subject_id FROM tickets WHERE id = \(ticketID)"))
+                    db, SQLRequest(cachedLiteral: "SELECT status, closed_at, data_key_id, subject_id FROM tickets WHERE id = \(ticketID)"))
             else { throw StoreError.notFound }
             try GRDBSubjectRepository.requireUnrestricted(db, subjectID: row["subject_id"])
             let current = TicketStatus(rawValue: row["status"]) ?? .open
             let next = try transition(current, row["closed_at"])
             let key = try store.vault.dataKey(db, id: row["data_key_id"])
             let seq =
-                (try Int.fetchOne(db, SQLRequest(literal: "SELECT MAX(seq) FROM messages WHERE ticket_id = \(ticketID)"))
+                (try Int.fetchOne(db, SQLRequest(cachedLiteral: "SELECT MAX(seq) FROM messages WHERE ticket_id = \(ticketID)"))
                     ?? 0) + 1
             try insertMessage(
                 db, id: messageID, ticketID: ticketID, seq: seq, body: body, key: key, origin: origin, screening: screening,
@@ -291,14 +291,14 @@ public struct GRDBTicketRepository: TicketRepository {
         return try await store.writer.read { db in
             guard
                 let keyID = try String.fetchOne(
-                    db, SQLRequest(literal: "SELECT data_key_id FROM tickets WHERE id = \(ticketID)"))
+                    db, SQLRequest(cachedLiteral: "SELECT data_key_id FROM tickets WHERE id = \(ticketID)"))
             else { throw StoreError.notFound }
             let key = try store.vault.dataKey(db, id: keyID)
             var sql: SQL = "SELECT * FROM messages WHERE ticket_id = \(ticketID)"
             if viewer.role != .dpo { sql += " AND (held = 0 OR author_id = \(viewer.userID))" }
             if let before { sql += " AND seq < \(before)" }
             sql += " ORDER BY seq DESC LIMIT \(limit)"
-            let rows = try Row.fetchAll(db, SQLRequest(literal: sql)).reversed()
+            let rows = try Row.fetchAll(db, SQLRequest(cachedLiteral: sql)).reversed()
             return try rows.map { row in
                 let id: String = row["id"]
                 var revisions: [MessageRevision] = []
@@ -345,7 +345,7 @@ public struct GRDBTicketRepository: TicketRepository {
         messageID: String, body: String, reason: String, screening: Screening, by origin: Origin, audit: AuditDraft
     ) async throws -> Message {
         let userID = origin.authorID
-        return try await store.writer.write { db in
+        return try await store.write { db in
             let request = SQLRequest<Row>(
                 literal: """
                     SELECT m.*, t.data_key_id, t.subject_id AS ticket_subject

@@ -54,13 +54,13 @@ public struct GRDBUserRepository: UserRepository {
         let memberIndex = new.memberNumber.map {
             Data(store.systemKeys.blindIndexer.index(kind: "member_number", normalisedValue: $0))
         }
-        try await store.writer.write { db in
+        try await store.write { db in
             let taken = try Bool.fetchOne(
-                db, SQLRequest(literal: "SELECT EXISTS (SELECT 1 FROM users WHERE login = \(new.login))"))
+                db, SQLRequest(cachedLiteral: "SELECT EXISTS (SELECT 1 FROM users WHERE login = \(new.login))"))
             if taken == true { throw PostboxError(.conflict, detail: "the login is taken") }
             if let org = new.organisationID {
                 let exists = try Bool.fetchOne(
-                    db, SQLRequest(literal: "SELECT EXISTS (SELECT 1 FROM organisations WHERE id = \(org))"))
+                    db, SQLRequest(cachedLiteral: "SELECT EXISTS (SELECT 1 FROM organisations WHERE id = \(org))"))
                 if exists != true {
                     throw PostboxError.invalid([.init(field: "organisationId", message: "no such organisation")])
                 }
@@ -95,13 +95,13 @@ public struct GRDBUserRepository: UserRepository {
 
     public func user(id: String) async throws -> User? {
         try await store.writer.read { db in
-            try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM users WHERE id = \(id)")).map { try decode($0, db) }
+            try Row.fetchOne(db, SQLRequest(cachedLiteral: "SELECT * FROM users WHERE id = \(id)")).map { try decode($0, db) }
         }
     }
 
     public func user(login: String) async throws -> User? {
         try await store.writer.read { db in
-            try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM users WHERE login = \(login)")).map {
+            try Row.fetchOne(db, SQLRequest(cachedLiteral: "SELECT * FROM users WHERE login = \(login)")).map {
                 try decode($0, db)
             }
         }
@@ -130,7 +130,7 @@ public struct GRDBUserRepository: UserRepository {
     }
 
     public func activate(userID: String, passwordHash: String, audit: AuditDraft) async throws -> Bool {
-        try await store.writer.write { db in
+        try await store.write { db in
             try db.execute(
                 literal: """
                     UPDATE users SET password_hash = \(passwordHash), activation_hash = NULL,
@@ -145,8 +145,8 @@ public struct GRDBUserRepository: UserRepository {
     }
 
     public func update(userID: String, status: AccountStatus?, role: Role?, audit: AuditDraft) async throws -> User {
-        try await store.writer.write { db in
-            guard let row = try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM users WHERE id = \(userID)")) else {
+        try await store.write { db in
+            guard let row = try Row.fetchOne(db, SQLRequest(cachedLiteral: "SELECT * FROM users WHERE id = \(userID)")) else {
                 throw PostboxError(.notFound, detail: "no such user")
             }
             let current = AccountStatus(rawValue: row["status"]) ?? .disabled
@@ -164,17 +164,17 @@ public struct GRDBUserRepository: UserRepository {
                     WHERE id = \(userID)
                     """)
             if newStatus == .disabled {
-                try db.execute(literal: "DELETE FROM sessions WHERE user_id = \(userID)")
+                try db.run(literal: "DELETE FROM sessions WHERE user_id = \(userID)")
             }
             try append(db, audit)
-            guard let updated = try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM users WHERE id = \(userID)"))
+            guard let updated = try Row.fetchOne(db, SQLRequest(cachedLiteral: "SELECT * FROM users WHERE id = \(userID)"))
             else { throw PostboxError(.notFound, detail: "no such user") }
             return try decode(updated, db)
         }
     }
 
     public func acceptConsent(userID: String, version: String, ipPrefix: String?, audit: AuditDraft) async throws {
-        try await store.writer.write { db in
+        try await store.write { db in
             try db.execute(
                 literal: """
                     UPDATE consents SET withdrawn_at = \(now()) WHERE user_id = \(userID) AND withdrawn_at IS NULL
@@ -189,7 +189,7 @@ public struct GRDBUserRepository: UserRepository {
     }
 
     public func withdrawConsent(userID: String, audit: AuditDraft) async throws {
-        try await store.writer.write { db in
+        try await store.write { db in
             try db.execute(
                 literal: "UPDATE consents SET withdrawn_at = \(now()) WHERE user_id = \(userID) AND withdrawn_at IS NULL")
             try db.execute(
@@ -197,7 +197,7 @@ public struct GRDBUserRepository: UserRepository {
                     UPDATE users SET status = \(AccountStatus.disabled.rawValue), updated_at = \(now())
                     WHERE id = \(userID)
                     """)
-            try db.execute(literal: "DELETE FROM sessions WHERE user_id = \(userID)")
+            try db.run(literal: "DELETE FROM sessions WHERE user_id = \(userID)")
             try append(db, audit)
         }
     }
@@ -230,10 +230,10 @@ public struct GRDBOrganisationRepository: OrganisationRepository {
     public func create(name: String, partnerNumber: String, audit: AuditDraft) async throws -> Organisation {
         let organisation = Organisation(
             id: UUID().uuidString.lowercased(), name: name, partnerNumber: partnerNumber, createdAt: now())
-        try await store.writer.write { db in
+        try await store.write { db in
             let taken = try Bool.fetchOne(
                 db,
-                SQLRequest(literal: "SELECT EXISTS (SELECT 1 FROM organisations WHERE partner_number = \(partnerNumber))"))
+                SQLRequest(cachedLiteral: "SELECT EXISTS (SELECT 1 FROM organisations WHERE partner_number = \(partnerNumber))"))
             if taken == true { throw PostboxError(.conflict, detail: "the partner number is taken") }
             try db.execute(
                 literal: """
@@ -249,7 +249,7 @@ public struct GRDBOrganisationRepository: OrganisationRepository {
 
     public func organisation(id: String) async throws -> Organisation? {
         try await store.writer.read { db in
-            try Row.fetchOne(db, SQLRequest(literal: "SELECT * FROM organisations WHERE id = \(id)")).map(Self.decode)
+            try Row.fetchOne(db, SQLRequest(cachedLiteral: "SELECT * FROM organisations WHERE id = \(id)")).map(Self.decode)
         }
     }
 

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# make bench: W1 (post) and W2 (read 50) over TLS against a release Postbox on a fresh data
+# directory and against the stack ceiling (postbox-ceiling, same TLS, same response sizes, no
+# application work), with the wrk settings of ../shared/bench (1 thread, 32 connections, 5 s
+# warm-up, 20 s measured, wrk on cpu 0, server on cpu 1); then W3 export, C1 classifier and K1
+# crypto in-process (postbox-bench). Prints one table and writes docs/benchmarks.md.
+# Usage: bench/run.sh BIN_DIR   (BIN_DIR holds release postbox-server, postbox-ceiling, postbox-bench)
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BIN=${1:?usage: bench/run.sh BIN_DIR}
+SERVER_CPU=${SERVER_CPU:-1}
+LOADGEN_CPU=${LOADGEN_CPU:-0}
+CONNS=${CONNS:-32}
+WARMUP=${WARMUP:-5s}
+DURATION=${DURATION:-20s}
+WRK_TIMEOUT=${WRK_TIMEOUT:-30s}
+export MSG_BYTES=${MSG_BYTES:-1000}
+export THREAD_MESSAGES=${THREAD_MESSAGES:-520}
+READ_LIMIT=${READ_LIMIT:-50}
+export PEER_PORT=${BENCH_PORT:-18443}
+CEILING_PORT=${CEILING_PORT:-18444}
+CORPUS=${CORPUS:-$ROOT/../shared/corpus/special-category.dev.jsonl}
+OUT=${BENCH_OUT:-$ROOT/docs/benchmarks.md}
+WORK=$(mktemp -d /tmp/postbox-bench.XXXXXX)
+PIDS=()
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+stop_all() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  PIDS=()
+}
+trap 'stop_all; rm -rf "$WORK"' EXIT
+
+wait_listening() { # PORT
+  for _ in $(seq 1 300); do
+    curl -sk -o /dev/null --max-time 2 "https://127.0.0.1:$1/" && return 0
+    sleep 0.2
+  done
+  log "nothing listens on $1"; return 1
+}
+
+proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }          # utime + stime
+rss_mib() { awk -v k="$2" '$1 == k":" {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+
+# run_wrk LABEL LUA PID BASE_URL -> "rps p50 p99 errors cpu_pct"
+run_wrk() {
+  local label=$1 lua=$2 pid=$3 url=$4 hz t0 t1 w0 w1 line
+  hz=$(getconf CLK_TCK)
+  log "$label: warm-up $WARMUP"
+  RUN_TAG="w$(date +%s%N)" taskset -c "$LOADGEN_CPU" wrk -t1 -c"$CONNS" -d"$WARMUP" --timeout "$WRK_TIMEOUT" \
+    -s "$lua" "$url" > "$WORK/$label-warmup.txt" 2>&1 || true
+  sleep 2
+  log "$label: measured $DURATION"
+  t0=$(proc_ticks "$pid"); w0=$(date +%s%N)
+  RUN_TAG="m$(date +%s%N)" taskset -c "$LOADGEN_CPU" wrk -t1 -c"$CONNS" -d"$DURATION" --timeout "$WRK_TIMEOUT" \
+    --latency -s "$lua" "$url" > "$WORK/$label.txt" 2>&1 || true
+  t1=$(proc_ticks "$pid"); w1=$(date +%s%N)
+  line=$(grep '^RESULT' "$WORK/$label.txt" || echo "RESULT rps=0 p50_ms=0 p99_ms=0 errors=-1")
+  local get; get() { echo "$line" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k {print $2}'; }
+  echo "$(get rps) $(get p50_ms) $(get p99_ms) $(get errors) $(awk -v d=$((t1 - t0)) -v hz="$hz" -v ns=$((w1 - w0)) 'BEGIN{printf "%.0f", 100*d/hz/(ns/1e9)}')"
+}
+
+# --- Postbox ---------------------------------------------------------------------------
+DATA=$WORK/data
+"$BIN/postbox-server" init --data-dir "$DATA" --json > "$WORK/init.json"
+taskset -c "$SERVER_CPU" "$BIN/postbox-server" serve --data-dir "$DATA" --host 127.0.0.1 --port "$PEER_PORT" \
+  > "$WORK/server.log" 2>&1 &
+PIDS+=("$!"); SERVER_PID=$!
+wait_listening "$PEER_PORT"
+log "bootstrap (advisor, two tickets, $THREAD_MESSAGES messages in the W2 thread)"
+eval "$(python3 "$ROOT/bench/bootstrap.py" "$WORK/init.json")"
+export AUTH_HEADER="Bearer $TOKEN"
+export POST_METHOD=POST POST_PATH="/v1/tickets/$TICKET_W1/messages" BODY_TEMPLATE='{"body":"{txn} {text}"}'
+export CONTENT_TYPE=application/json
+export READ_PATH="/v1/tickets/$TICKET_W2/messages?limit=$READ_LIMIT"
+BASE="https://127.0.0.1:$PEER_PORT"
+CA=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["caFile"])' "$WORK/init.json")
+text=$(python3 -c "import sys; w='lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor '; n=int(sys.argv[1]); print((w*(n//len(w)+1))[:n])" "$MSG_BYTES")
+POST_BYTES=$(curl -s --cacert "$CA" --resolve "localhost:$PEER_PORT:127.0.0.1" -o /dev/null -w '%{size_download}' \
+  -H "Authorization: $AUTH_HEADER" -H 'Content-Type: application/json' -d "{\"body\":\"size $text\"}" \
+  "https://localhost:$PEER_PORT$POST_PATH")
+READ_BYTES=$(curl -s --cacert "$CA" --resolve "localhost:$PEER_PORT:127.0.0.1" -o /dev/null -w '%{size_download}' \
+  -H "Authorization: $AUTH_HEADER" "https://localhost:$PEER_PORT$READ_PATH")
+
+read -r w1_rps w1_p50 w1_p99 w1_err w1_cpu <<< "$(run_wrk W1-postbox "$ROOT/bench/lua/post.lua" "$SERVER_PID" "$BASE")"
+w1_rss=$(rss_mib "$SERVER_PID" VmRSS)
+read -r w2_rps w2_p50 w2_p99 w2_err w2_cpu <<< "$(run_wrk W2-postbox "$ROOT/bench/lua/read.lua" "$SERVER_PID" "$BASE")"
+w2_rss=$(rss_mib "$SERVER_PID" VmHWM)
+stored=$(sqlite3 "$DATA/postbox.sqlite" "SELECT COUNT(*) FROM messages WHERE ticket_id = '$TICKET_W1'" 2>/dev/null || echo "?")
+stop_all
+
+# --- Ceiling ---------------------------------------------------------------------------
+taskset -c "$SERVER_CPU" "$BIN/postbox-ceiling" "$DATA/tls/server.pem" "$DATA/tls/server-key.pem" "$CEILING_PORT" \
+  "$POST_BYTES" "$READ_BYTES" > "$WORK/ceiling.log" 2>&1 &
+PIDS+=("$!"); CEILING_PID=$!
+wait_listening "$CEILING_PORT"
+CBASE="https://127.0.0.1:$CEILING_PORT"
+read -r c1_rps c1_p50 c1_p99 c1_err c1_cpu <<< "$(run_wrk W1-ceiling "$ROOT/bench/lua/post.lua" "$CEILING_PID" "$CBASE")"
+read -r c2_rps c2_p50 c2_p99 c2_err c2_cpu <<< "$(run_wrk W2-ceiling "$ROOT/bench/lua/read.lua" "$CEILING_PID" "$CBASE")"
+c_rss=$(rss_mib "$CEILING_PID" VmHWM)
+stop_all
+
+# --- In-process: W3 export, C1, K1 ----------------------------------------------------
+log "W3/C1/K1 (postbox-bench on cpu $SERVER_CPU)"
+taskset -c "$SERVER_CPU" "$BIN/postbox-bench" --json --corpus "$CORPUS" \
+  --corpus "$ROOT/Tests/PostboxTests/Resources/classifier-synthetic-1.jsonl" \
+  --corpus "$ROOT/Tests/PostboxTests/Resources/classifier-synthetic-2.jsonl" \
+  --corpus "$ROOT/Tests/PostboxTests/Resources/classifier-synthetic-3.jsonl" > "$WORK/core.json"
+core() { python3 -c 'import json,sys; r={x["name"].split(" ")[0]+"|"+x["unit"]: x["value"] for x in json.load(open(sys.argv[1]))}; print(r.get(sys.argv[2], 0))' "$WORK/core.json" "$1"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.0f%%", (b > 0 ? 100 * a / b : 0)}'; }
+
+table=$(cat <<TABLE
+| workload | requests/s | p50 ms | p99 ms | errors | server CPU % | peak RSS MiB | vs ceiling |
+|---|---|---|---|---|---|---|---|
+| W1 post 1 KiB (Postbox, synchronous=FULL) | $w1_rps | $w1_p50 | $w1_p99 | $w1_err | $w1_cpu | $w1_rss | $(ratio "$w1_rps" "$c1_rps") |
+| W2 read 50 of $THREAD_MESSAGES (Postbox) | $w2_rps | $w2_p50 | $w2_p99 | $w2_err | $w2_cpu | $w2_rss | $(ratio "$w2_rps" "$c2_rps") |
+| W1 ceiling (Hummingbird TLS, $POST_BYTES B answer) | $c1_rps | $c1_p50 | $c1_p99 | $c1_err | $c1_cpu | $c_rss | 100% |
+| W2 ceiling (Hummingbird TLS, $READ_BYTES B answer) | $c2_rps | $c2_p50 | $c2_p99 | $c2_err | $c2_cpu | $c_rss | 100% |
+| W3 export 10,000 messages (JSON, in-process) | $(core 'E1|s') s | | | | | +$(core 'E1|MB') MB | |
+| C1 classify (1 core) | $(core 'C1|MB/s') MB/s | $(core 'C1|µs') µs (p50) | | | | | |
+| K1 field encrypt+decrypt 1 KiB / data-key unwrap | $(core 'K1|ops/s') ops/s | | | | | | |
+TABLE
+)
+facts="machine: $(nproc) x $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo); $(uname -sr)
+commit: $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet || echo ' (with local changes)'); date: $(date -u +%Y-%m-%dT%H:%M:%SZ)
+load: wrk $(wrk --version 2>&1 | awk '{print $2; exit}' || true) -t1 -c$CONNS, warm-up $WARMUP, measured $DURATION, wrk on cpu $LOADGEN_CPU, server on cpu $SERVER_CPU; W1 thread holds $stored messages afterwards"
+echo
+echo "$table"
+echo
+echo "$facts"
+python3 - "$OUT" "$table" "$facts" <<'PY'
+import sys, re
+path, table, facts = sys.argv[1:4]
+try:
+    doc = open(path).read()
+except FileNotFoundError:
+    doc = "# Benchmarks\n\n<!-- make bench -->\n<!-- /make bench -->\n"
+block = "<!-- make bench -->\n" + table + "\n\n```\n" + facts + "\n```\n<!-- /make bench -->"
+doc = re.sub(r"<!-- make bench -->.*?<!-- /make bench -->", lambda m: block, doc, flags=re.S)
+open(path, "w").write(doc)
+PY
+log "wrote $OUT"
