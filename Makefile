@@ -3,7 +3,7 @@ SWIFT      ?= swift
 CONFIG     ?= debug
 DATA_DIR   ?= $(CURDIR)/data
 
-.PHONY: all deps test-deps build run test clean bench bench-core classify-score
+.PHONY: all deps test-deps build run test clean bench bench-peers bench-core classify-score
 
 # What the tests use besides the build: exiftool reads metadata, djpeg/pngtopnm decode pixels.
 TEST_PACKAGES = libimage-exiftool-perl libjpeg-turbo-progs netpbm
@@ -40,6 +40,14 @@ bench: deps
 	$(SWIFT) build -c release --product postbox-ceiling
 	$(SWIFT) build -c release --product postbox-bench
 	bench/run.sh "$$($(SWIFT) build -c release --show-bin-path)"
+
+## bench-peers: Matrix Synapse from PyPI (venv under /opt/peers) and Postbox, W1/W2 in one sitting, ratios
+bench-peers: deps
+	@scripts/install-deps.sh wrk sqlite3 curl python3 python3-venv util-linux
+	$(SWIFT) build -c release --product postbox-server
+	$(SWIFT) build -c release --product postbox-ceiling
+	$(SWIFT) build -c release --product postbox-bench
+	bench/peers.sh "$$($(SWIFT) build -c release --show-bin-path)"
 
 ## bench-core: release build; classifier (C1) and crypto (K1) benchmarks on one core
 CORPUS ?= ../shared/corpus/special-category.dev.jsonl

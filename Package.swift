@@ -132,7 +132,11 @@ let package = Package(
         ),
         .testTarget(
             name: "PostboxClientTests",
-            dependencies: ["PostboxClient", "PostboxServer", "Postbox", "PostboxTestSupport"],
+            dependencies: [
+                "PostboxClient", "PostboxServer", "Postbox", "PostboxTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: testSwiftSettings
         ),
     ]

@@ -107,7 +107,7 @@ taskset -c "$SERVER_CPU" "$BIN/postbox-bench" --json --corpus "$CORPUS" \
   --corpus "$ROOT/Tests/PostboxTests/Resources/classifier-synthetic-1.jsonl" \
   --corpus "$ROOT/Tests/PostboxTests/Resources/classifier-synthetic-2.jsonl" \
   --corpus "$ROOT/Tests/PostboxTests/Resources/classifier-synthetic-3.jsonl" > "$WORK/core.json"
-core() { python3 -c 'import json,sys; r={x["name"].split(" ")[0]+"|"+x["unit"]: x["value"] for x in json.load(open(sys.argv[1]))}; print(r.get(sys.argv[2], 0))' "$WORK/core.json" "$1"; }
+core() { python3 -c 'import json,sys; r={x["name"]: x["value"] for x in json.load(open(sys.argv[1]))}; v=[r[k] for k in r if k.startswith(sys.argv[2])]; print("%.3g" % v[0] if v else "?")' "$WORK/core.json" "$1"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.0f%%", (b > 0 ? 100 * a / b : 0)}'; }
 
 table=$(cat <<TABLE
@@ -117,9 +117,9 @@ table=$(cat <<TABLE
 | W2 read 50 of $THREAD_MESSAGES (Postbox) | $w2_rps | $w2_p50 | $w2_p99 | $w2_err | $w2_cpu | $w2_rss | $(ratio "$w2_rps" "$c2_rps") |
 | W1 ceiling (Hummingbird TLS, $POST_BYTES B answer) | $c1_rps | $c1_p50 | $c1_p99 | $c1_err | $c1_cpu | $c_rss | 100% |
 | W2 ceiling (Hummingbird TLS, $READ_BYTES B answer) | $c2_rps | $c2_p50 | $c2_p99 | $c2_err | $c2_cpu | $c_rss | 100% |
-| W3 export 10,000 messages (JSON, in-process) | $(core 'E1|s') s | | | | | +$(core 'E1|MB') MB | |
-| C1 classify (1 core) | $(core 'C1|MB/s') MB/s | $(core 'C1|µs') µs (p50) | | | | | |
-| K1 field encrypt+decrypt 1 KiB / data-key unwrap | $(core 'K1|ops/s') ops/s | | | | | | |
+| W3 export 10,000 messages (JSON, in-process): seconds | $(core 'E1 export 10000') s | | | | | +$(core 'E1 export memory') MB while exporting | |
+| C1 classify 1 KiB messages (1 core) | $(core 'C1 classify throughput') MB/s | $(core 'C1 classify 1 KiB p50') µs | $(core 'C1 classify 1 KiB p99') µs | | | | |
+| K1 field encrypt+decrypt 1 KiB / data-key unwrap (1 core) | $(core 'K1 field') / $(core 'K1 data-key') ops/s | | | | | | |
 TABLE
 )
 facts="machine: $(nproc) x $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo); $(uname -sr)

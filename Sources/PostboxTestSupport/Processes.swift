@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The directory holding the built executables (`postbox-server`, `postbox`) next to the test bundle.
 public enum BuildProducts {
     public static var directory: String {
@@ -65,6 +69,7 @@ public final class ServerProcess: Sendable {
     public let logFile: String
     private let process: Process
     private let workDirectory: TemporaryDirectory
+    private let environment: [String: String]
 
     /// Runs `postbox-server init --json` and `serve --port 0`, and waits until it listens.
     public static func start(environment: [String: String] = [:]) async throws -> ServerProcess {
@@ -77,7 +82,18 @@ public final class ServerProcess: Sendable {
             let login = json["adminLogin"], let code = json["activationCode"], let ca = json["caFile"]
         else { throw ProcessFailure("init failed: \(initResult.stderr)") }
 
-        let logFile = work.file("server.log")
+        return try await launch(
+            dataDirectory: dataDir, caFile: ca, adminLogin: login, activationCode: code, work: work,
+            environment: environment)
+    }
+
+    /// Starts `postbox-server serve` on `dataDirectory` and waits until it listens.
+    private static func launch(
+        dataDirectory dataDir: String, caFile ca: String, adminLogin login: String, activationCode code: String,
+        work: TemporaryDirectory, environment: [String: String]
+    ) async throws -> ServerProcess {
+        let server = BuildProducts.executable("postbox-server")
+        let logFile = work.file("server-\(UUID().uuidString.prefix(8)).log")
         FileManager.default.createFile(atPath: logFile, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: server)
@@ -96,7 +112,8 @@ public final class ServerProcess: Sendable {
                 let url = String(text[range].dropFirst("url=".count))
                 return ServerProcess(
                     dataDirectory: dataDir, baseURL: url.replacingOccurrences(of: "127.0.0.1", with: "localhost"),
-                    caFile: ca, adminLogin: login, activationCode: code, logFile: logFile, process: process, work: work)
+                    caFile: ca, adminLogin: login, activationCode: code, logFile: logFile, process: process, work: work,
+                    environment: environment)
             }
             if !process.isRunning { throw ProcessFailure("server exited: \(text)") }
             try await Task.sleep(for: .milliseconds(50))
@@ -105,10 +122,27 @@ public final class ServerProcess: Sendable {
         throw ProcessFailure("server did not start listening within 60 s")
     }
 
+    /// Kills the server with SIGKILL (no chance to flush anything) and waits until it is gone.
+    public func kill() {
+        if process.isRunning {
+            _ = Glibc.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    /// A new server process on the same data directory (after ``kill()``); the data directory
+    /// stays owned by the first process object, whose ``stop()`` removes it.
+    public func restart() async throws -> ServerProcess {
+        try await Self.launch(
+            dataDirectory: dataDirectory, caFile: caFile, adminLogin: adminLogin, activationCode: activationCode,
+            work: workDirectory, environment: environment)
+    }
+
     private init(
         dataDirectory: String, baseURL: String, caFile: String, adminLogin: String, activationCode: String,
-        logFile: String, process: Process, work: TemporaryDirectory
+        logFile: String, process: Process, work: TemporaryDirectory, environment: [String: String]
     ) {
+        self.environment = environment
         self.dataDirectory = dataDirectory
         self.baseURL = baseURL
         self.caFile = caFile

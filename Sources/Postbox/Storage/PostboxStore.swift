@@ -95,6 +95,37 @@ public struct PostboxStore: Sendable {
         }
     }
 
+    /// What a backup wrote.
+    public struct BackupSummary: Sendable {
+        public let pages: Int
+        public let bytes: Int
+    }
+
+    /// Copies the database file at `source` to `destination` with SQLite's online backup, which
+    /// is consistent while other connections write. The copy is checked with `integrity_check`
+    /// and left with mode 0600; a failed copy is removed. No key is needed: the copy stays encrypted.
+    public static func backup(databaseAt source: String, to destination: String) throws -> BackupSummary {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        let pool = try DatabasePool(path: source, configuration: configuration)
+        do {
+            let copy = try DatabaseQueue(path: destination)
+            try pool.backup(to: copy)
+            let (check, pages) = try copy.read { db in
+                (try String.fetchAll(db, sql: "PRAGMA integrity_check"), try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0)
+            }
+            try copy.close()
+            guard check == ["ok"] else { throw StoreError.backupFailed }
+            chmod(destination, 0o600)
+            let bytes = (try? FileManager.default.attributesOfItem(atPath: destination)[.size] as? Int) ?? 0
+            return BackupSummary(pages: pages, bytes: bytes)
+        } catch {
+            try? FileManager.default.removeItem(atPath: destination)
+            throw error
+        }
+    }
+
     /// Runs `PRAGMA integrity_check`; returns `["ok"]` for a sound file.
     public func integrityCheck() throws -> [String] {
         try writer.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
@@ -107,6 +138,7 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case wrongMasterKey
         case missingSystemKeys
         case notFound
+        case backupFailed
     }
 
     let code: Code
@@ -119,6 +151,8 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The database holds data keys but not the system keys: it was not made by `postbox-server init`.
     public static let missingSystemKeys = StoreError(
         code: .missingSystemKeys, description: "the database has data but no system keys; refusing to create new ones")
+    /// The copy of a backup failed its integrity check (it was removed).
+    public static let backupFailed = StoreError(code: .backupFailed, description: "the backup copy failed its integrity check")
     /// The object does not exist (or may not be seen).
     public static let notFound = StoreError(code: .notFound, description: "not found")
 }
