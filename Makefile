@@ -6,7 +6,7 @@ DATA_DIR   ?= $(CURDIR)/data
 .PHONY: all deps test-deps build run test clean bench bench-peers bench-core classify-score
 
 # What the tests use besides the build: exiftool reads metadata, djpeg/pngtopnm decode pixels.
-TEST_PACKAGES = libimage-exiftool-perl libjpeg-turbo-progs netpbm
+TEST_PACKAGES = libimage-exiftool-perl libjpeg-turbo-progs netpbm python3-venv
 
 all: build
 
@@ -23,9 +23,12 @@ build: deps
 run: build
 	@scripts/run-dev.sh "$$($(SWIFT) build -c $(CONFIG) --show-bin-path)/postbox-server" "$(DATA_DIR)"
 
-## test-deps: the packages of deps plus what the tests check images with
+## test-deps: the packages of deps plus what the tests check images with, and the TLS auditor
+## (sslyze from PyPI) in a venv under .build
+TOOLS_VENV = .build/tools-venv
 test-deps:
 	@scripts/install-deps.sh $(TEST_PACKAGES)
+	@[ -x $(TOOLS_VENV)/bin/sslyze ] || { python3 -m venv $(TOOLS_VENV) && $(TOOLS_VENV)/bin/pip install -q --disable-pip-version-check 'sslyze>=6.1,<7'; }
 
 ## test: install, build and run every test
 test: test-deps

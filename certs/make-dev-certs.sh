@@ -20,14 +20,14 @@ openssl req -x509 -new -key ca-key.pem -sha256 -days 1825 -subj "/O=Postbox/CN=P
 
 ec server-key.pem
 openssl req -new -key server-key.pem -subj "/O=Postbox/CN=localhost" -out server.csr
-openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 397 -sha256 -out server.pem \
+openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 365 -sha256 -out server.pem \
   -extfile <(printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
     "extendedKeyUsage=serverAuth" "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1" \
     "subjectKeyIdentifier=hash" "authorityKeyIdentifier=keyid")
 
 ec client-key.pem
 openssl req -new -key client-key.pem -subj "/O=Postbox/CN=postbox-staff-client" -out client.csr
-openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 397 -sha256 -out client.pem \
+openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 365 -sha256 -out client.pem \
   -extfile <(printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
     "extendedKeyUsage=clientAuth" "subjectKeyIdentifier=hash" "authorityKeyIdentifier=keyid")
 

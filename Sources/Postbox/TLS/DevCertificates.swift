@@ -55,7 +55,7 @@ public struct DevCertificateAuthority: Sendable {
     public func issueServerCertificate(
         dnsNames: [String] = ["localhost"],
         ipAddresses: [String] = ["127.0.0.1", "::1"],
-        validity: TimeInterval = 397 * 86_400
+        validity: TimeInterval = 365 * 86_400
     ) throws -> Issued {
         var names = dnsNames.map { GeneralName.dnsName($0) }
         for address in ipAddresses {
@@ -67,7 +67,7 @@ public struct DevCertificateAuthority: Sendable {
     }
 
     /// Issues a TLS client certificate (for mutual TLS of staff clients).
-    public func issueClientCertificate(commonName: String, validity: TimeInterval = 397 * 86_400) throws -> Issued {
+    public func issueClientCertificate(commonName: String, validity: TimeInterval = 365 * 86_400) throws -> Issued {
         try issue(commonName: commonName, usage: .clientAuth, alternativeNames: [], validity: validity)
     }
 
