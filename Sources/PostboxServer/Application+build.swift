@@ -44,12 +44,13 @@ func openDependencies(_ config: ServerConfiguration, now: @escaping Now = system
         references: referenceRepository, users: GRDBUserRepository(store: store, now: now), audit: audit,
         settings: config.tickets, screener: screener, now: now)
     let ticketRepository = GRDBTicketRepository(store: store, now: now)
+    let limiter = WriteRateLimiter(settings: config.rateLimits)
     let tickets = TicketService(
         tickets: ticketRepository, references: referenceRepository, audit: audit,
-        settings: config.tickets, screener: screener, termsVersion: config.termsVersion, now: now)
+        settings: config.tickets, screener: screener, limiter: limiter, termsVersion: config.termsVersion, now: now)
     let attachments = AttachmentService(
         attachments: GRDBAttachmentRepository(store: store, now: now), tickets: ticketRepository, audit: audit,
-        settings: config.attachments, screener: screener, termsVersion: config.termsVersion, now: now)
+        settings: config.attachments, screener: screener, limiter: limiter, termsVersion: config.termsVersion, now: now)
     let reviews = ReviewService(reviews: GRDBReviewRepository(store: store, now: now))
     return ServerDependencies(
         store: store, accounts: accounts, sessions: sessions, audit: audit, references: references, tickets: tickets,

@@ -64,6 +64,8 @@ struct ServerConfiguration: Sendable, Equatable {
     var retention = RetentionSettings()
     /// Size and count limits of attachments.
     var attachments = AttachmentSettings()
+    /// Per-account limit on new messages, tickets and attachments.
+    var rateLimits = RateLimitSettings()
     var logLevel: Logger.Level = .info
     /// Environment the server was started with (for `POSTBOX_MASTER_KEYS`).
     var environment: [String: String] = [:]
@@ -97,6 +99,7 @@ struct ServerConfiguration: Sendable, Equatable {
         var privacy: PrivacyNotice?
         var retention: RetentionSettings?
         var attachments: AttachmentSettings?
+        var rateLimits: RateLimitSettings?
         var logLevel: String?
     }
 
@@ -146,6 +149,12 @@ struct ServerConfiguration: Sendable, Equatable {
             }
             attachments = v
         }
+        if let v = file.rateLimits {
+            guard v.entriesPerMinute >= 0, v.burst >= 1 else {
+                throw ConfigurationError("rateLimits.entriesPerMinute must not be negative and rateLimits.burst must be positive")
+            }
+            rateLimits = v
+        }
         if let v = file.logLevel {
             guard let level = Logger.Level(rawValue: v) else { throw ConfigurationError("logLevel \(v) is unknown") }
             logLevel = level
@@ -153,7 +162,8 @@ struct ServerConfiguration: Sendable, Equatable {
     }
 
     /// `POSTBOX_HOST`, `POSTBOX_PORT`, `POSTBOX_LOG_LEVEL`, `POSTBOX_DB_SYNCHRONOUS`,
-    /// `POSTBOX_MAX_BODY_BYTES`, `POSTBOX_MASTER_KEY_FILE`, `POSTBOX_TLS_CERT`, `POSTBOX_TLS_KEY`.
+    /// `POSTBOX_MAX_BODY_BYTES`, `POSTBOX_ENTRIES_PER_MINUTE`, `POSTBOX_MASTER_KEY_FILE`, `POSTBOX_TLS_CERT`,
+    /// `POSTBOX_TLS_KEY`.
     mutating func applyEnvironment(_ env: [String: String]) throws {
         if let v = env["POSTBOX_HOST"] { host = v }
         if let v = env["POSTBOX_PORT"] {
@@ -174,6 +184,10 @@ struct ServerConfiguration: Sendable, Equatable {
             guard let n = Int(v), n > 0 else { throw ConfigurationError("POSTBOX_MAX_BODY_BYTES must be a positive number") }
             limits.maxRequestBodyBytes = n
         }
+        if let v = env["POSTBOX_ENTRIES_PER_MINUTE"] {
+            guard let n = Int(v), n >= 0 else { throw ConfigurationError("POSTBOX_ENTRIES_PER_MINUTE must be 0 (off) or positive") }
+            rateLimits.entriesPerMinute = n
+        }
         if let v = env["POSTBOX_MASTER_KEY_FILE"] { masterKeyFile = v }
         if let v = env["POSTBOX_TLS_CERT"] { tls.certificateFile = v }
         if let v = env["POSTBOX_TLS_KEY"] { tls.privateKeyFile = v }
@@ -186,7 +200,7 @@ struct ServerConfiguration: Sendable, Equatable {
             masterKeyFile: masterKeyFile, databaseFile: databaseFile, passwordHashing: passwordHashing,
             activationValidityDays: activationValidityDays, sessions: sessions, loginThrottle: loginThrottle,
             termsVersion: termsVersion, tickets: tickets, specialCategories: specialCategories, privacy: privacy,
-            retention: retention, attachments: attachments, logLevel: logLevel.rawValue)
+            retention: retention, attachments: attachments, rateLimits: rateLimits, logLevel: logLevel.rawValue)
     }
 
     private static func describe(_ error: any Error) -> String {

@@ -19,7 +19,7 @@ struct CrashDurabilityTests {
     }
 
     @Test func everyAcknowledgedMessageSurvivesKills() async throws {
-        let first = try await ServerProcess.start()
+        let first = try await ServerProcess.start(environment: ["POSTBOX_ENTRIES_PER_MINUTE": "0"])
         defer { first.stop() }
         let http = try TestHTTPClient.make(trustingCAPEM: try String(contentsOfFile: first.caFile, encoding: .utf8))
         do {

@@ -79,6 +79,8 @@ struct TestServer {
         config.passwordHashing = .minimum
         config.host = "127.0.0.1"
         config.port = 0
+        // Tests write fast from one account; the limit itself is tested with it switched on.
+        config.rateLimits.entriesPerMinute = 0
         configure(&config)
         let initialisation = try await initialiseDataDirectory(config, adminLogin: "admin")
         let caPEM = try String(contentsOfFile: initialisation.caFile, encoding: .utf8)

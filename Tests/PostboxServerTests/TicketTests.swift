@@ -218,3 +218,35 @@ struct TicketTests {
         }
     }
 }
+
+@Suite("Per-account write limit")
+struct RateLimitTests {
+    @Test func aBurstIsAllowedThenAnswers429WithRetryAfter() async throws {
+        try await TestServer.run(configure: { $0.rateLimits.entriesPerMinute = 60; $0.rateLimits.burst = 5 }) { server in
+            let world = try await World.make(server)
+            let ticket = try await world.ticket(by: world.member, kind: "contract", number: World.contract)  // 1 of 5
+            var statuses: [Int] = []
+            for i in 0..<5 {
+                let response = try await server.client.sendJSON(
+                    .POST, server.url("/v1/tickets/\(ticket)/messages"), ["body": "Nachricht \(i)"],
+                    headers: server.bearer(world.member.token))
+                statuses.append(response.status)
+                if response.status == 429 {
+                    #expect(response.header("retry-after").flatMap(Int.init).map { $0 >= 1 } == true)
+                    #expect(try response.json()["type"] as? String == "urn:postbox:problem:too-many-requests")
+                }
+            }
+            #expect(statuses == [201, 201, 201, 201, 429])
+            // Another account is not affected; time refills the bucket.
+            #expect(
+                try await server.client.sendJSON(
+                    .POST, server.url("/v1/tickets/\(ticket)/messages"), ["body": "Antwort"], headers: server.bearer(world.advisor.token)
+                ).status == 201)
+            server.clock.advance(by: 2)
+            #expect(
+                try await server.client.sendJSON(
+                    .POST, server.url("/v1/tickets/\(ticket)/messages"), ["body": "Wieder"], headers: server.bearer(world.member.token)
+                ).status == 201)
+        }
+    }
+}

@@ -10,13 +10,16 @@ public struct AttachmentService: Sendable {
     let audit: any AuditLog
     let settings: AttachmentSettings
     let screener: EntryScreener
+    let limiter: WriteRateLimiter
     let termsVersion: String
     let now: Now
 
     public init(
         attachments: any AttachmentRepository, tickets: any TicketRepository, audit: any AuditLog,
-        settings: AttachmentSettings, screener: EntryScreener, termsVersion: String, now: @escaping Now
+        settings: AttachmentSettings, screener: EntryScreener, limiter: WriteRateLimiter, termsVersion: String,
+        now: @escaping Now
     ) {
+        self.limiter = limiter
         self.attachments = attachments
         self.tickets = tickets
         self.audit = audit
@@ -51,6 +54,7 @@ public struct AttachmentService: Sendable {
         acknowledgeSpecialCategories: Bool = false, by principal: Principal, channel: String, ipPrefix: String?
     ) async throws -> (Attachment, [FieldFinding]) {
         try await authorizeUpload(ticketID: ticketID, by: principal)
+        try limiter.acquire(userID: principal.userID, now: now())
         guard let type = AttachmentType.sniff(content) else {
             throw PostboxError(.unsupportedMediaType, detail: "only JPEG and PNG photos and PDF documents are accepted")
         }

@@ -10,13 +10,16 @@ public struct TicketService: Sendable {
     let audit: any AuditLog
     let settings: TicketSettings
     let screener: EntryScreener
+    let limiter: WriteRateLimiter
     let termsVersion: String
     let now: Now
 
     public init(
         tickets: any TicketRepository, references: any ReferenceRepository, audit: any AuditLog,
-        settings: TicketSettings, screener: EntryScreener, termsVersion: String, now: @escaping Now
+        settings: TicketSettings, screener: EntryScreener, limiter: WriteRateLimiter, termsVersion: String,
+        now: @escaping Now
     ) {
+        self.limiter = limiter
         self.tickets = tickets
         self.references = references
         self.audit = audit
@@ -70,6 +73,7 @@ public struct TicketService: Sendable {
         acknowledgeSpecialCategories: Bool = false, by principal: Principal, channel: String, ipPrefix: String?
     ) async throws -> (Ticket, Message, [FieldFinding]) {
         try requireConsent(principal)
+        try limiter.acquire(userID: principal.userID, now: now())
         let title = try cleanTitle(subject)
         let text = try cleanBody(body)
         let number = referenceKind == .contract ? Identifier.policyNumber(referenceNumber) ?? referenceNumber : referenceNumber
@@ -154,6 +158,7 @@ public struct TicketService: Sendable {
         channel: String, ipPrefix: String?
     ) async throws -> (Message, [FieldFinding]) {
         try requireConsent(principal)
+        try limiter.acquire(userID: principal.userID, now: now())
         let text = try cleanBody(body)
         guard let scope = try await tickets.scope(ticketID: ticketID),
             ReplyTicketRule().permits(principal, scope.unrestricted)
