@@ -24,11 +24,12 @@ run: build
 	@scripts/run-dev.sh "$$($(SWIFT) build -c $(CONFIG) --show-bin-path)/postbox-server" "$(DATA_DIR)"
 
 ## test-deps: the packages of deps plus what the tests check images with, and the TLS auditor
-## (sslyze from PyPI) in a venv under .build
+## and the contract fuzzer (sslyze and schemathesis from PyPI) in a venv under .build
 TOOLS_VENV = .build/tools-venv
 test-deps:
 	@scripts/install-deps.sh $(TEST_PACKAGES)
-	@[ -x $(TOOLS_VENV)/bin/sslyze ] || { python3 -m venv $(TOOLS_VENV) && $(TOOLS_VENV)/bin/pip install -q --disable-pip-version-check 'sslyze>=6.1,<7'; }
+	@[ -x $(TOOLS_VENV)/bin/sslyze ] && [ -x $(TOOLS_VENV)/bin/schemathesis ] || { python3 -m venv $(TOOLS_VENV) && \
+	  $(TOOLS_VENV)/bin/pip install -q --disable-pip-version-check 'sslyze>=6.1,<7' 'schemathesis>=4.3,<5'; }
 
 ## test: install, build and run every test
 test: test-deps

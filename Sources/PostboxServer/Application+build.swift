@@ -82,6 +82,8 @@ func buildRouter(_ config: ServerConfiguration, dependencies: ServerDependencies
     router.add(middleware: SecurityHeadersMiddleware(hstsMaxAge: config.tls.hstsMaxAge))
     router.add(middleware: ClientAddressMiddleware(anonymisation: config.ipAnonymisation))
     router.add(middleware: ProblemMiddleware())
+    let routes = RouteTable()
+    router.add(middleware: MethodNotAllowedMiddleware(table: routes))
     router.add(
         middleware: BodyLimitMiddleware(
             maxBytes: config.limits.maxRequestBodyBytes, uploadMaxBytes: config.attachments.maxBytes))
@@ -100,6 +102,7 @@ func buildRouter(_ config: ServerConfiguration, dependencies: ServerDependencies
     ReviewController(reviews: dependencies.reviews).addRoutes(to: router)
     SubjectController(subjects: dependencies.subjects).addRoutes(to: router)
     AttachmentController(attachments: dependencies.attachments).addRoutes(to: router)
+    routes.load(router.routes)
     return router
 }
 

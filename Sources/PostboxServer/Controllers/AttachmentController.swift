@@ -51,7 +51,13 @@ struct AttachmentController {
             // Refuse before reading a large body.
             try await attachments.authorizeUpload(ticketID: ticketID, by: principal)
             let buffer = try await request.body.collect(upTo: context.maxUploadSize)
-            let acknowledge = request.uri.queryParameters["acknowledgeSpecialCategories"] == "true"
+            let acknowledge: Bool
+            switch request.uri.queryParameters["acknowledgeSpecialCategories"] {
+            case nil, "false": acknowledge = false
+            case "true": acknowledge = true
+            default:
+                throw PostboxError.invalid([.init(field: "acknowledgeSpecialCategories", message: "true or false")])
+            }
             let (attachment, findings) = try await attachments.upload(
                 ticketID: ticketID, declaredType: request.headers[.contentType],
                 fileName: request.headers[.contentDisposition].flatMap(Self.fileName),

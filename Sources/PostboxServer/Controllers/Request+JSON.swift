@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import Logging
 import Postbox
 
@@ -8,11 +9,19 @@ extension Request {
     ///
     /// Malformed JSON or invalid UTF-8 is 400, a wrong media type 415, a missing or mistyped
     /// field 422 naming the field (never echoing the value), an oversize body 413.
-    func decodeJSON<T: Decodable>(as type: T.Type, context: PostboxRequestContext) async throws -> T {
+    ///
+    /// `null` is not a value here: a field is given or left out (422 names the first field that is
+    /// null), except where `allowingNull` (e.g. `assigneeId: null` to unassign).
+    func decodeJSON<T: Decodable>(as type: T.Type, context: PostboxRequestContext, allowingNull: Bool = false)
+        async throws -> T
+    {
         if let contentType = headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
             throw HTTPError(.unsupportedMediaType)
         }
         let buffer = try await body.collect(upTo: context.maxUploadSize)
+        if !allowingNull, Self.containsNull(buffer.readableBytesView) {
+            throw PostboxError.invalid([.init(field: "body", message: "null is not accepted; leave the field out")])
+        }
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
         } catch DecodingError.keyNotFound(let key, let ctx) {
@@ -28,6 +37,32 @@ extension Request {
                 slug: "malformed-request", title: "Malformed request", status: .badRequest,
                 detail: "The body is not valid JSON in UTF-8.")
         }
+    }
+
+    /// Whether JSON text holds a `null` literal outside strings (one pass, no parsing).
+    static func containsNull(_ bytes: ByteBufferView) -> Bool {
+        var inString = false
+        var escaped = false
+        var previous: UInt8 = 0
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+            } else if byte == UInt8(ascii: "\"") {
+                inString = true
+            } else if byte == UInt8(ascii: "n"), !(previous >= UInt8(ascii: "a") && previous <= UInt8(ascii: "z")),
+                bytes.index(index, offsetBy: 4, limitedBy: bytes.endIndex) != nil,
+                bytes[bytes.index(index, offsetBy: 1)] == UInt8(ascii: "u"),
+                bytes[bytes.index(index, offsetBy: 2)] == UInt8(ascii: "l"),
+                bytes[bytes.index(index, offsetBy: 3)] == UInt8(ascii: "l")
+            {
+                return true
+            }
+            previous = byte
+            index = bytes.index(after: index)
+        }
+        return false
     }
 
     private static func path(_ keys: [any CodingKey]) -> String {

@@ -170,7 +170,7 @@ struct TicketController {
         }
         router.patch("/v1/tickets/:id") { request, context -> TicketView in
             let principal = try context.requirePrincipal()
-            let body = try await request.decodeJSON(as: UpdateRequest.self, context: context)
+            let body = try await request.decodeJSON(as: UpdateRequest.self, context: context, allowingNull: true)
             var assignee = body.assigneeId
             if let login = body.assigneeLogin {
                 guard assignee == nil else {
@@ -198,7 +198,7 @@ struct TicketController {
             let principal = try context.requirePrincipal()
             let query = request.uri.queryParameters
             let before = try query["before"].map { raw -> Int in
-                guard let n = Int(raw), n > 0 else {
+                guard let n = Int(raw), (1...Int(Int32.max)).contains(n) else {
                     throw PostboxError.invalid([.init(field: "before", message: "a positive sequence number")])
                 }
                 return n

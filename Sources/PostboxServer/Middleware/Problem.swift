@@ -61,7 +61,7 @@ struct Problem: Error, Encodable, Sendable {
             case .notFound: (.notFound, "Not found")
             case .conflict: (.conflict, "Conflict")
             case .gone: (.gone, "No longer valid")
-            case .activationFailed: (.badRequest, "Activation failed")
+            case .activationFailed: (.unauthorized, "Activation failed")
             case .unauthorised: (.unauthorized, "Authentication required")
             case .invalidCredentials: (.unauthorized, "Login failed")
             case .forbidden: (.forbidden, "Forbidden")
