@@ -134,7 +134,9 @@ func buildApplication(
             configuration: .init(
                 idleTimeout: idle,
                 streamConfiguration: .init(idleTimeout: .seconds(Int64(config.limits.idleTimeoutSeconds))))),
-        configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
+        configuration: .init(
+            address: .hostname(config.host, port: config.port), serverName: nil,
+            availableConnectionsDelegate: .maximum(config.limits.maxConnections, logger: logger)),
         services: services,
         onServerRunning: onServerRunning,
         logger: logger)

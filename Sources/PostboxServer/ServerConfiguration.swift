@@ -36,6 +36,20 @@ struct ServerConfiguration: Sendable, Equatable {
         var maxRequestBodyBytes: Int = 1 << 20
         /// Seconds an idle connection is kept open.
         var idleTimeoutSeconds: Int = 60
+        /// Connections served at once; further ones wait in the listen backlog until one closes.
+        var maxConnections: Int = 1000
+
+        init() {}
+
+        enum CodingKeys: String, CodingKey { case maxRequestBodyBytes, idleTimeoutSeconds, maxConnections }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let defaults = Limits()
+            maxRequestBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxRequestBodyBytes) ?? defaults.maxRequestBodyBytes
+            idleTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .idleTimeoutSeconds) ?? defaults.idleTimeoutSeconds
+            maxConnections = try c.decodeIfPresent(Int.self, forKey: .maxConnections) ?? defaults.maxConnections
+        }
     }
 
     var dataDirectory: DataDirectory
@@ -126,7 +140,12 @@ struct ServerConfiguration: Sendable, Equatable {
         if let v = file.host { host = v }
         if let v = file.port { port = v }
         if let v = file.tls { tls = v }
-        if let v = file.limits { limits = v }
+        if let v = file.limits {
+            guard v.maxRequestBodyBytes > 0, v.idleTimeoutSeconds > 0, v.maxConnections > 0 else {
+                throw ConfigurationError("limits.maxRequestBodyBytes, idleTimeoutSeconds and maxConnections must be positive")
+            }
+            limits = v
+        }
         if let v = file.store { store = v }
         if let v = file.ipAnonymisation { ipAnonymisation = v }
         if let v = file.masterKeyFile { masterKeyFile = v }

@@ -3,6 +3,7 @@ import Foundation
 import Postbox
 import NIOSSL
 import PostboxTestSupport
+import Synchronization
 import Testing
 
 @testable import PostboxServer
@@ -79,3 +80,67 @@ enum DevCertificateAuthorityPEM {
     }
 }
 
+
+@Suite("Connection limit")
+struct ConnectionLimitTests {
+    /// A plain TCP connection that never starts its TLS handshake.
+    static func idleConnection(port: Int) -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return fd
+    }
+
+    @Test func connectionsBeyondTheMaximumWaitUntilOneCloses() async throws {
+        try await TestServer.run(configure: { $0.limits.maxConnections = 3 }) { server in
+            let held = (0..<3).map { _ in Self.idleConnection(port: server.port) }
+            try await Task.sleep(for: .milliseconds(200))
+            let answered = AnsweredFlag()
+            let waiting = Task {
+                let response = try await server.client.send(.GET, server.url("/health"), timeout: .seconds(10))
+                answered.set()
+                return response
+            }
+            try await Task.sleep(for: .milliseconds(700))
+            #expect(!answered.value, "the fourth connection is not served while three are open")
+            held.forEach { close($0) }
+            let response = try await waiting.value
+            #expect(response.status == 200, "served once a connection closed")
+        }
+    }
+}
+
+/// Set once a request was answered.
+final class AnsweredFlag: Sendable {
+    private let state = Mutex(false)
+    func set() { state.withLock { $0 = true } }
+    var value: Bool { state.withLock { $0 } }
+}
+
+@Suite("Header limits")
+struct HeaderLimitTests {
+    @Test func aHugeHeaderIsRefusedAndTheServerGoesOn() async throws {
+        try await TestServer.run { (server: TestServer) async throws -> Void in
+            let huge = String(repeating: "x", count: 200 * 1024)
+            let refused: Bool
+            do {
+                let response = try await server.client.send(
+                    .GET, server.url("/health"), headers: [("X-Padding", huge)], timeout: .seconds(3))
+                refused = response.status == 431 || response.status == 400
+            } catch {
+                refused = true  // the connection was closed on the oversized header block
+            }
+            #expect(refused, "a 200 KiB header is not accepted")
+            // A new connection (the refused one is closed) is served as before.
+            let fresh = try TestHTTPClient.make(trustingCAPEM: server.caPEM)
+            let afterwards = try await fresh.send(.GET, server.url("/health"))
+            try await fresh.shutdown()
+            #expect(afterwards.status == 200)
+        }
+    }
+}

@@ -32,10 +32,7 @@ public struct AttachmentService: Sendable {
     static let notFound = PostboxError(.notFound, detail: "no such attachment")
 
     func requireConsent(_ principal: Principal) throws {
-        guard ConsentRule(currentVersion: termsVersion).permits(principal) else {
-            throw PostboxError(
-                .consentRequired, detail: "accept the postbox terms \(termsVersion) first (POST /v1/me/consent)")
-        }
+        try ConsentRule(currentVersion: termsVersion).requireAccepted(principal)
     }
 
     /// Whether `principal` may upload to `ticketID` (checked before the body is read).

@@ -34,9 +34,7 @@ public struct TicketService: Sendable {
 
     /// Ticket and message endpoints need the current terms accepted.
     func requireConsent(_ principal: Principal) throws {
-        guard ConsentRule(currentVersion: termsVersion).permits(principal) else {
-            throw PostboxError(.consentRequired, detail: "accept the postbox terms \(termsVersion) first (POST /v1/me/consent)")
-        }
+        try ConsentRule(currentVersion: termsVersion).requireAccepted(principal)
     }
 
     func origin(_ principal: Principal, channel: String, ipPrefix: String?) -> Origin {

@@ -14,7 +14,8 @@ public struct RateLimitSettings: Sendable, Codable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        entriesPerMinute = try c.decodeIfPresent(Int.self, forKey: .entriesPerMinute) ?? RateLimitSettings().entriesPerMinute
+        entriesPerMinute =
+            try c.decodeIfPresent(Int.self, forKey: .entriesPerMinute) ?? RateLimitSettings().entriesPerMinute
         burst = try c.decodeIfPresent(Int.self, forKey: .burst) ?? RateLimitSettings().burst
     }
 }
@@ -52,7 +53,8 @@ public final class WriteRateLimiter: Sendable {
         }
         if let wait {
             throw PostboxError(
-                .tooManyRequests, detail: "too many new entries from this account; try again in \(wait) s", retryAfter: wait)
+                .tooManyRequests, detail: "too many new entries from this account; try again in \(wait) s",
+                retryAfter: wait)
         }
     }
 }

@@ -31,6 +31,13 @@ public struct ConsentRule: AccessRule {
 
     public init(currentVersion: String) { self.currentVersion = currentVersion }
     public func permits(_ principal: Principal) -> Bool { principal.consentVersion == currentVersion }
+
+    /// Throws 403 `consent-required`, naming the version to accept, unless the principal accepted it.
+    public func requireAccepted(_ principal: Principal) throws {
+        guard permits(principal) else {
+            throw PostboxError(.consentRequired, detail: "accept the postbox terms \(currentVersion) first (POST /v1/me/consent)")
+        }
+    }
 }
 
 extension AccessRule {

@@ -55,7 +55,8 @@ final class GroupCommitter: Sendable {
                     } else if let result = outcome.withLock({ $0 }) {
                         continuation.resume(with: result)
                     } else {
-                        continuation.resume(throwing: DatabaseError(resultCode: .SQLITE_ERROR, message: "write did not run"))
+                        continuation.resume(
+                            throwing: DatabaseError(resultCode: .SQLITE_ERROR, message: "write did not run"))
                     }
                 })
             let start = state.withLock { state -> Bool in

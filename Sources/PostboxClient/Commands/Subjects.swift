@@ -177,13 +177,8 @@ extension PostboxCLI {
             @Argument(help: "Subject id.") var id: String
 
             func run() async throws {
-                try await runReportingErrors {
-                    let data = try await withSession(connection) { api in
-                        try await api.call(.POST, "/v1/subjects/\(segment(id))/restrict")
-                    }
-                    if output.json { return Output.printJSON(data) }
-                    print("restricted \(id)")
-                }
+                try await perform(
+                    connection, output, .POST, "/v1/subjects/\(segment(id))/restrict", message: "restricted \(id)")
             }
         }
 
@@ -196,13 +191,9 @@ extension PostboxCLI {
             @Argument(help: "Subject id.") var id: String
 
             func run() async throws {
-                try await runReportingErrors {
-                    let data = try await withSession(connection) { api in
-                        try await api.call(.DELETE, "/v1/subjects/\(segment(id))/restrict")
-                    }
-                    if output.json { return Output.printJSON(data) }
-                    print("lifted the restriction of \(id)")
-                }
+                try await perform(
+                    connection, output, .DELETE, "/v1/subjects/\(segment(id))/restrict",
+                    message: "lifted the restriction of \(id)")
             }
         }
     }

@@ -190,13 +190,9 @@ extension PostboxCLI {
             @Argument(help: "Ticket id.") var id: String
 
             func run() async throws {
-                try await runReportingErrors {
-                    try await withSession(connection) { api in
-                        let data = try await api.call(.PATCH, "/v1/tickets/\(segment(id))", json: ["status": "closed"])
-                        if output.json { return Output.printJSON(data) }
-                        print("closed \(id)")
-                    }
-                }
+                try await perform(
+                    connection, output, .PATCH, "/v1/tickets/\(segment(id))", json: ["status": "closed"],
+                    message: "closed \(id)")
             }
         }
     }

@@ -32,7 +32,9 @@ final class RouteTable: Sendable {
         return patterns.withLock { patterns in
             patterns.first { pattern in
                 pattern.segments.count == parts.count
-                    && zip(pattern.segments, parts).allSatisfy { expected, actual in expected.map { $0 == actual } ?? true }
+                    && zip(pattern.segments, parts).allSatisfy { expected, actual in
+                        expected.map { $0 == actual } ?? true
+                    }
             }?.methods
         }
     }
