@@ -64,6 +64,11 @@ run_wrk() {
 # --- Postbox ---------------------------------------------------------------------------
 DATA=$WORK/data
 "$BIN/postbox-server" init --data-dir "$DATA" --json > "$WORK/init.json"
+SEED_MESSAGES=${SEED_MESSAGES:-0}   # > 0: fill the store first (cost as data grows)
+if [ "$SEED_MESSAGES" -gt 0 ]; then
+  log "seeding $SEED_MESSAGES messages through the core library"
+  taskset -c "$SERVER_CPU" "$BIN/postbox-bench" --seed-data-dir "$DATA" --seed-messages "$SEED_MESSAGES" >&2
+fi
 # One account posts as fast as it can: its per-account write limit is off, as Synapse's is for its run.
 POSTBOX_ENTRIES_PER_MINUTE=0 taskset -c "$SERVER_CPU" "$BIN/postbox-server" serve --data-dir "$DATA" --host 127.0.0.1 --port "$PEER_PORT" \
   > "$WORK/server.log" 2>&1 &
@@ -88,8 +93,15 @@ read -r w1_rps w1_p50 w1_p99 w1_err w1_cpu <<< "$(run_wrk W1-postbox "$ROOT/benc
 w1_rss=$(rss_mib "$SERVER_PID" VmRSS)
 read -r w2_rps w2_p50 w2_p99 w2_err w2_cpu <<< "$(run_wrk W2-postbox "$ROOT/bench/lua/read.lua" "$SERVER_PID" "$BASE")"
 w2_rss=$(rss_mib "$SERVER_PID" VmHWM)
+export READ_PATH="/v1/tickets?limit=$READ_LIMIT"
+read -r w4_rps w4_p50 w4_p99 w4_err w4_cpu <<< "$(run_wrk W4-postbox "$ROOT/bench/lua/read.lua" "$SERVER_PID" "$BASE")"
+messages_total=$(sqlite3 "$DATA/postbox.sqlite" "SELECT COUNT(*) FROM messages" 2>/dev/null || echo "?")
 stored=$(sqlite3 "$DATA/postbox.sqlite" "SELECT COUNT(*) FROM messages WHERE ticket_id = '$TICKET_W1'" 2>/dev/null || echo "?")
 stop_all
+if [ "${POSTBOX_ONLY:-0}" = 1 ]; then   # the cost-as-data-grows runs: Postbox workloads only
+  echo "| store: $messages_total messages | W1 $w1_rps req/s (p99 $w1_p99 ms) | W2 $w2_rps req/s (p99 $w2_p99 ms) | W4 list $w4_rps req/s (p99 $w4_p99 ms) |"
+  exit 0
+fi
 
 # --- Ceiling ---------------------------------------------------------------------------
 taskset -c "$SERVER_CPU" "$BIN/postbox-ceiling" "$DATA/tls/server.pem" "$DATA/tls/server-key.pem" "$CEILING_PORT" \
@@ -116,6 +128,7 @@ table=$(cat <<TABLE
 |---|---|---|---|---|---|---|---|
 | W1 post 1 KiB (Postbox, synchronous=FULL) | $w1_rps | $w1_p50 | $w1_p99 | $w1_err | $w1_cpu | $w1_rss | $(ratio "$w1_rps" "$c1_rps") |
 | W2 read 50 of $THREAD_MESSAGES (Postbox) | $w2_rps | $w2_p50 | $w2_p99 | $w2_err | $w2_cpu | $w2_rss | $(ratio "$w2_rps" "$c2_rps") |
+| W4 list 50 tickets (Postbox) | $w4_rps | $w4_p50 | $w4_p99 | $w4_err | $w4_cpu | | |
 | W1 ceiling (Hummingbird TLS, $POST_BYTES B answer) | $c1_rps | $c1_p50 | $c1_p99 | $c1_err | $c1_cpu | $c_rss | 100% |
 | W2 ceiling (Hummingbird TLS, $READ_BYTES B answer) | $c2_rps | $c2_p50 | $c2_p99 | $c2_err | $c2_cpu | $c_rss | 100% |
 | W3 export 10,000 messages (JSON, in-process): seconds | $(core 'E1 export 10000') s | | | | | +$(core 'E1 export memory') MB while exporting | |

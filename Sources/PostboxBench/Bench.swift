@@ -25,6 +25,12 @@ struct PostboxBench: AsyncParsableCommand {
     @Option(help: "Messages in the subject the export benchmark exports (0 skips it).")
     var exportMessages = 10_000
 
+    @Option(help: "Seed this initialised data directory instead of benchmarking (with --seed-messages).")
+    var seedDataDir: String?
+
+    @Option(help: "Messages to seed: 100 per ticket, 2 tickets per subject.")
+    var seedMessages = 1_000_000
+
     struct Result: Encodable {
         let name: String
         let value: Double
@@ -33,6 +39,7 @@ struct PostboxBench: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let seedDataDir { return try seed(dataDirectory: seedDataDir) }
         let texts = try loadTexts()
         guard !texts.isEmpty else { throw ValidationError("no texts in the corpus files") }
         var results: [Result] = []
@@ -50,6 +57,25 @@ struct PostboxBench: AsyncParsableCommand {
                 print(r.name.padding(toLength: 44, withPad: " ", startingAt: 0) + value.padding(toLength: 16, withPad: " ", startingAt: 0) + r.note)
             }
         }
+    }
+
+    /// Fills a data directory made by `postbox-server init` (server stopped) through the core library.
+    func seed(dataDirectory: String) throws {
+        let directory = URL(fileURLWithPath: dataDirectory)
+        let ring = try KeyFile.load(path: directory.appendingPathComponent("master.key").path)
+        let store = try PostboxStore.open(
+            path: directory.appendingPathComponent("postbox.sqlite").path, keyRing: ring,
+            configuration: StoreConfiguration(synchronous: .normal))
+        let tickets = max(1, seedMessages / 100)
+        let plan = BulkSeeder.Plan(subjects: max(1, tickets / 2), ticketsPerSubject: 2, messagesPerTicket: 100)
+        let clock = ContinuousClock()
+        let started = clock.now
+        try BulkSeeder.seed(store, plan: plan) { written in
+            if written % 100_000 < 10_000 { FileHandle.standardError.write(Data("seeded \(written) messages\n".utf8)) }
+        }
+        try store.checkpoint()
+        let seconds = (clock.now - started).seconds
+        print("seeded \(plan.subjects) subjects, \(plan.subjects * 2) tickets, \(plan.subjects * 200) messages in \(String(format: "%.1f", seconds)) s")
     }
 
     func loadTexts() throws -> [String] {
