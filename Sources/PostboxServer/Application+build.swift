@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdHTTP2
 import Logging
 import NIOCore
@@ -26,7 +27,8 @@ func openDependencies(_ config: ServerConfiguration, now: @escaping Now = system
     let keyRing = try KeyFile.loadKeyRing(path: config.keyFilePath, environment: config.environment)
     guard FileManager.default.fileExists(atPath: config.databasePath) else {
         throw ConfigurationError(
-            "no database at \(config.databasePath); run `postbox-server init --data-dir \(config.dataDirectory.path)` first")
+            "no database at \(config.databasePath); run `postbox-server init --data-dir \(config.dataDirectory.path)` first"
+        )
     }
     let (keyPath, environment) = (config.keyFilePath, config.environment)
     let store = try PostboxStore.open(
@@ -54,7 +56,8 @@ func openDependencies(_ config: ServerConfiguration, now: @escaping Now = system
     let reviews = ReviewService(reviews: GRDBReviewRepository(store: store, now: now))
     return ServerDependencies(
         store: store, accounts: accounts, sessions: sessions, audit: audit, references: references, tickets: tickets,
-        reviews: reviews, subjects: makeSubjectService(store: store, config: config, now: now), attachments: attachments)
+        reviews: reviews, subjects: makeSubjectService(store: store, config: config, now: now), attachments: attachments
+    )
 }
 
 /// The data-subject rights over `store` with the configured notice and retention.
@@ -71,7 +74,8 @@ func makeAccountService(store: PostboxStore, config: ServerConfiguration, now: @
     -> AccountService
 {
     try AccountService(
-        users: GRDBUserRepository(store: store, now: now), organisations: GRDBOrganisationRepository(store: store, now: now),
+        users: GRDBUserRepository(store: store, now: now),
+        organisations: GRDBOrganisationRepository(store: store, now: now),
         hasher: PasswordHasher(strength: config.passwordHashing),
         activationValidity: TimeInterval(config.activationValidityDays) * 86_400, now: now)
 }
@@ -91,8 +95,10 @@ func buildRouter(_ config: ServerConfiguration, dependencies: ServerDependencies
     HealthController().addRoutes(to: router)
     OpenAPIController().addRoutes(to: router)
     ActivationController(accounts: dependencies.accounts).addRoutes(to: router)
-    SessionController(sessions: dependencies.sessions, accounts: dependencies.accounts, termsVersion: config.termsVersion)
-        .addRoutes(to: router)
+    SessionController(
+        sessions: dependencies.sessions, accounts: dependencies.accounts, termsVersion: config.termsVersion
+    )
+    .addRoutes(to: router)
     UserController(accounts: dependencies.accounts, audit: dependencies.audit).addRoutes(to: router)
     OrganisationController(accounts: dependencies.accounts).addRoutes(to: router)
     AuditController(audit: dependencies.audit).addRoutes(to: router)
@@ -129,11 +135,16 @@ func buildApplication(
     }
     return Application(
         router: buildRouter(config, dependencies: dependencies),
-        server: try .http2Upgrade(
-            tlsConfiguration: tls,
-            configuration: .init(
-                idleTimeout: idle,
-                streamConfiguration: .init(idleTimeout: .seconds(Int64(config.limits.idleTimeoutSeconds))))),
+        server: HTTPServerBuilder { responder in
+            HandshakeTimeoutChannel(
+                base: try HTTP2UpgradeChannel(
+                    tlsConfiguration: tls,
+                    configuration: .init(
+                        idleTimeout: idle,
+                        streamConfiguration: .init(idleTimeout: .seconds(Int64(config.limits.idleTimeoutSeconds)))),
+                    responder: responder),
+                timeout: .seconds(Int64(config.limits.handshakeTimeoutSeconds)))
+        },
         configuration: .init(
             address: .hostname(config.host, port: config.port), serverName: nil,
             availableConnectionsDelegate: .maximum(config.limits.maxConnections, logger: logger)),

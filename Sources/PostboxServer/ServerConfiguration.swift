@@ -38,17 +38,25 @@ struct ServerConfiguration: Sendable, Equatable {
         var idleTimeoutSeconds: Int = 60
         /// Connections served at once; further ones wait in the listen backlog until one closes.
         var maxConnections: Int = 1000
+        /// Seconds a new connection may take to finish its TLS handshake before it is closed.
+        var handshakeTimeoutSeconds: Int = 10
 
         init() {}
 
-        enum CodingKeys: String, CodingKey { case maxRequestBodyBytes, idleTimeoutSeconds, maxConnections }
+        enum CodingKeys: String, CodingKey {
+            case maxRequestBodyBytes, idleTimeoutSeconds, maxConnections, handshakeTimeoutSeconds
+        }
 
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             let defaults = Limits()
-            maxRequestBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxRequestBodyBytes) ?? defaults.maxRequestBodyBytes
-            idleTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .idleTimeoutSeconds) ?? defaults.idleTimeoutSeconds
+            maxRequestBodyBytes =
+                try c.decodeIfPresent(Int.self, forKey: .maxRequestBodyBytes) ?? defaults.maxRequestBodyBytes
+            idleTimeoutSeconds =
+                try c.decodeIfPresent(Int.self, forKey: .idleTimeoutSeconds) ?? defaults.idleTimeoutSeconds
             maxConnections = try c.decodeIfPresent(Int.self, forKey: .maxConnections) ?? defaults.maxConnections
+            handshakeTimeoutSeconds =
+                try c.decodeIfPresent(Int.self, forKey: .handshakeTimeoutSeconds) ?? defaults.handshakeTimeoutSeconds
         }
     }
 
@@ -123,7 +131,8 @@ struct ServerConfiguration: Sendable, Equatable {
         config.environment = environment
         let path = config.dataDirectory.configFile
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigurationError("no configuration at \(path); run `postbox-server init --data-dir \(dataDirectory)` first")
+            throw ConfigurationError(
+                "no configuration at \(path); run `postbox-server init --data-dir \(dataDirectory)` first")
         }
         let file: File
         do {
@@ -141,8 +150,12 @@ struct ServerConfiguration: Sendable, Equatable {
         if let v = file.port { port = v }
         if let v = file.tls { tls = v }
         if let v = file.limits {
-            guard v.maxRequestBodyBytes > 0, v.idleTimeoutSeconds > 0, v.maxConnections > 0 else {
-                throw ConfigurationError("limits.maxRequestBodyBytes, idleTimeoutSeconds and maxConnections must be positive")
+            guard v.maxRequestBodyBytes > 0, v.idleTimeoutSeconds > 0, v.maxConnections > 0,
+                v.handshakeTimeoutSeconds > 0
+            else {
+                throw ConfigurationError(
+                    "limits.maxRequestBodyBytes, idleTimeoutSeconds, maxConnections and handshakeTimeoutSeconds must be positive"
+                )
             }
             limits = v
         }
@@ -170,7 +183,8 @@ struct ServerConfiguration: Sendable, Equatable {
         }
         if let v = file.rateLimits {
             guard v.entriesPerMinute >= 0, v.burst >= 1 else {
-                throw ConfigurationError("rateLimits.entriesPerMinute must not be negative and rateLimits.burst must be positive")
+                throw ConfigurationError(
+                    "rateLimits.entriesPerMinute must not be negative and rateLimits.burst must be positive")
             }
             rateLimits = v
         }
@@ -190,7 +204,9 @@ struct ServerConfiguration: Sendable, Equatable {
             port = p
         }
         if let v = env["POSTBOX_LOG_LEVEL"] {
-            guard let level = Logger.Level(rawValue: v) else { throw ConfigurationError("POSTBOX_LOG_LEVEL \(v) is unknown") }
+            guard let level = Logger.Level(rawValue: v) else {
+                throw ConfigurationError("POSTBOX_LOG_LEVEL \(v) is unknown")
+            }
             logLevel = level
         }
         if let v = env["POSTBOX_DB_SYNCHRONOUS"] {
@@ -200,11 +216,15 @@ struct ServerConfiguration: Sendable, Equatable {
             store.synchronous = s
         }
         if let v = env["POSTBOX_MAX_BODY_BYTES"] {
-            guard let n = Int(v), n > 0 else { throw ConfigurationError("POSTBOX_MAX_BODY_BYTES must be a positive number") }
+            guard let n = Int(v), n > 0 else {
+                throw ConfigurationError("POSTBOX_MAX_BODY_BYTES must be a positive number")
+            }
             limits.maxRequestBodyBytes = n
         }
         if let v = env["POSTBOX_ENTRIES_PER_MINUTE"] {
-            guard let n = Int(v), n >= 0 else { throw ConfigurationError("POSTBOX_ENTRIES_PER_MINUTE must be 0 (off) or positive") }
+            guard let n = Int(v), n >= 0 else {
+                throw ConfigurationError("POSTBOX_ENTRIES_PER_MINUTE must be 0 (off) or positive")
+            }
             rateLimits.entriesPerMinute = n
         }
         if let v = env["POSTBOX_MASTER_KEY_FILE"] { masterKeyFile = v }
