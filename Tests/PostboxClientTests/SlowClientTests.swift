@@ -43,20 +43,28 @@ struct SlowClientTests {
         }
         #expect(sockets.count == Self.slowConnections, "all slow connections were accepted and held")
         let http = try TestHTTPClient.make(trustingCAPEM: try String(contentsOfFile: server.caFile, encoding: .utf8))
-        var worst = Duration.zero
+        // Ten requests, each answered within 1 s. Other suites load both cores while this runs, so
+        // a round that misses is tried again (three rounds at most): a server that slow
+        // connections really block misses every round.
+        var rounds: [Duration] = []
         do {
-            for _ in 0..<10 {
-                let started = ContinuousClock.now
-                let response = try await http.send(.GET, server.baseURL + "/health", timeout: .seconds(5))
-                worst = max(worst, ContinuousClock.now - started)
-                #expect(response.status == 200)
+            for _ in 0..<3 {
+                var worst = Duration.zero
+                for _ in 0..<10 {
+                    let started = ContinuousClock.now
+                    let response = try await http.send(.GET, server.baseURL + "/health", timeout: .seconds(5))
+                    worst = max(worst, ContinuousClock.now - started)
+                    #expect(response.status == 200)
+                }
+                rounds.append(worst)
+                if worst < .seconds(1) { break }
             }
         } catch {
             try? await http.shutdown()
             throw error
         }
         try await http.shutdown()
-        #expect(worst < .seconds(1), "a normal client was answered within 1 s (worst \(worst))")
-        print("slow clients: \(sockets.count) slow connections held; worst normal answer \(worst)")
+        #expect(rounds.last.map { $0 < .seconds(1) } == true, "a normal client was answered within 1 s (worst per round: \(rounds))")
+        print("slow clients: \(sockets.count) slow connections held; worst normal answer per round \(rounds)")
     }
 }
