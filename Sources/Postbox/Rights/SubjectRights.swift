@@ -80,6 +80,8 @@ public protocol SubjectRepository: Sendable {
     /// Subjects any of whose blind indexes matches one of `identifiers`.
     func search(_ identifiers: [SubjectIdentifier]) async throws -> [SubjectSummary]
     func summary(id: String) async throws -> SubjectSummary?
+    /// Whether the subject exists (cheap, unlike ``summary(id:)`` which counts its entries).
+    func exists(id: String) async throws -> Bool
     /// Streams every entry about the subject into `consumer`, from one consistent snapshot.
     func export<Consumer: ExportConsumer>(
         subjectID: String, header: @Sendable (SubjectExport.Subject) -> SubjectExport.Header,

@@ -164,7 +164,7 @@ public struct SubjectService: Sendable {
     }
 
     func requireExists(subjectID: String) async throws {
-        guard try await subjects.summary(id: subjectID) != nil else { throw Self.notFound }
+        guard try await subjects.exists(id: subjectID) else { throw Self.notFound }
     }
 
     private func export<Consumer: ExportConsumer>(subjectID: String, actor: Actor, into consumer: inout Consumer)

@@ -52,6 +52,13 @@ public struct GRDBSubjectRepository: SubjectRepository {
         try await store.writer.read { db in try Self.summary(db, id: id, matchedBy: []) }
     }
 
+    public func exists(id: String) async throws -> Bool {
+        try await store.writer.read { db in
+            try Bool.fetchOne(db, SQLRequest(cachedLiteral: "SELECT EXISTS (SELECT 1 FROM subjects WHERE id = \(id))"))
+                ?? false
+        }
+    }
+
     static func summary(_ db: Database, id: String, matchedBy: [IdentifierKind]) throws -> SubjectSummary? {
         let request = SQLRequest<Row>(
             literal: """
@@ -111,7 +118,8 @@ public struct GRDBSubjectRepository: SubjectRepository {
     /// Deletes a ticket, its messages, revisions and review items, and its data key.
     static func deleteTicket(_ db: Database, id: String, dataKeyID: String) throws -> Int {
         let messages =
-            try Int.fetchOne(db, SQLRequest(cachedLiteral: "SELECT COUNT(*) FROM messages WHERE ticket_id = \(id)")) ?? 0
+            try Int.fetchOne(db, SQLRequest(cachedLiteral: "SELECT COUNT(*) FROM messages WHERE ticket_id = \(id)"))
+            ?? 0
         // Review reasons are sealed under the ticket's key: they go with it.
         try db.run(literal: "DELETE FROM review_items WHERE ticket_id = \(id)")
         try db.run(literal: "DELETE FROM tickets WHERE id = \(id)")
@@ -187,7 +195,8 @@ public struct GRDBSubjectRepository: SubjectRepository {
                 let number: String = reference["number"]
                 let stillUsed =
                     try Bool.fetchOne(
-                        db, SQLRequest(cachedLiteral: "SELECT EXISTS (SELECT 1 FROM tickets WHERE ref_id = \(id))")) ?? false
+                        db, SQLRequest(cachedLiteral: "SELECT EXISTS (SELECT 1 FROM tickets WHERE ref_id = \(id))"))
+                    ?? false
                 if reference["kind"] == ReferenceKind.contract.rawValue {
                     retained.append(
                         .init(
@@ -265,7 +274,8 @@ public struct GRDBSubjectRepository: SubjectRepository {
             } else {
                 identifiers =
                     try Int.fetchOne(
-                        db, SQLRequest(cachedLiteral: "SELECT COUNT(*) FROM subject_index WHERE subject_id = \(subjectID)"))
+                        db,
+                        SQLRequest(cachedLiteral: "SELECT COUNT(*) FROM subject_index WHERE subject_id = \(subjectID)"))
                     ?? 0
                 try db.run(literal: "DELETE FROM subject_index WHERE subject_id = \(subjectID)")
             }
@@ -426,11 +436,14 @@ public struct GRDBSubjectRepository: SubjectRepository {
                 try String.fetchAll(
                     db,
                     SQLRequest(
-                        literal: "SELECT id FROM attachments WHERE ticket_id = \(ticket.entry.id) ORDER BY created_at, rowid"))
+                        literal:
+                            "SELECT id FROM attachments WHERE ticket_id = \(ticket.entry.id) ORDER BY created_at, rowid"
+                    ))
             }
             for id in attachmentIDs {
                 let (entry, content) = try await snapshot.read { db in
-                    try ExportReader(db: db, vault: vault).attachment(id: id, of: ticket, organisations: first.organisations)
+                    try ExportReader(db: db, vault: vault).attachment(
+                        id: id, of: ticket, organisations: first.organisations)
                 }
                 try await consumer.consume(.attachment(entry, content: content))
             }
@@ -487,7 +500,8 @@ struct ExportReader {
 
     func opening(subjectID: String) throws -> Opening? {
         guard
-            let subjectRow = try Row.fetchOne(db, SQLRequest(cachedLiteral: "SELECT * FROM subjects WHERE id = \(subjectID)"))
+            let subjectRow = try Row.fetchOne(
+                db, SQLRequest(cachedLiteral: "SELECT * FROM subjects WHERE id = \(subjectID)"))
         else { return nil }
         let subject = SubjectExport.Subject(
             id: subjectID, createdAt: subjectRow["created_at"], restrictedAt: subjectRow["restricted_at"],
@@ -499,7 +513,8 @@ struct ExportReader {
 
         var accounts: [SubjectExport.Account] = []
         for row in try Row.fetchAll(
-            db, SQLRequest(cachedLiteral: "SELECT * FROM users WHERE subject_id = \(subjectID) ORDER BY created_at, rowid"))
+            db,
+            SQLRequest(cachedLiteral: "SELECT * FROM users WHERE subject_id = \(subjectID) ORDER BY created_at, rowid"))
         {
             let id: String = row["id"]
             let key = try vault.dataKey(db, id: row["data_key_id"])
@@ -528,7 +543,8 @@ struct ExportReader {
         var referrals: [SubjectExport.Referral] = []
         var referenceKeys: [String: SecretKey] = [:]
         for row in try Row.fetchAll(
-            db, SQLRequest(cachedLiteral: "SELECT * FROM refs WHERE subject_id = \(subjectID) ORDER BY created_at, rowid"))
+            db,
+            SQLRequest(cachedLiteral: "SELECT * FROM refs WHERE subject_id = \(subjectID) ORDER BY created_at, rowid"))
         {
             let id: String = row["id"]
             let key = try vault.dataKey(db, id: row["data_key_id"])
@@ -582,7 +598,8 @@ struct ExportReader {
         var reviews: [SubjectExport.Review] = []
         for row in try Row.fetchAll(
             db,
-            SQLRequest(cachedLiteral: "SELECT * FROM review_items WHERE subject_id = \(subjectID) ORDER BY created_at, rowid")
+            SQLRequest(
+                cachedLiteral: "SELECT * FROM review_items WHERE subject_id = \(subjectID) ORDER BY created_at, rowid")
         ) {
             let id: String = row["id"]
             let key =
@@ -651,16 +668,18 @@ struct ExportReader {
     func attachment(id: String, of ticket: TicketHandle, organisations: [String: String]) throws
         -> (SubjectExport.Attachment, [UInt8])
     {
-        guard let row = try Row.fetchOne(db, SQLRequest(cachedLiteral: "SELECT * FROM attachments WHERE id = \(id)")) else {
+        guard let row = try Row.fetchOne(db, SQLRequest(cachedLiteral: "SELECT * FROM attachments WHERE id = \(id)"))
+        else {
             throw StoreError.notFound
         }
         let ticketKey = try vault.dataKey(db, id: ticket.dataKeyID)
         var reader = try SecretStream.Reader(
-            key: try SecretStream.attachmentKey(ticketKey, attachmentID: id), header: [UInt8](row["stream_header"] as Data))
+            key: try SecretStream.attachmentKey(ticketKey, attachmentID: id),
+            header: [UInt8](row["stream_header"] as Data))
         var content: [UInt8] = []
         for chunk in try Data.fetchAll(
-            db, SQLRequest(cachedLiteral: "SELECT data FROM attachment_chunks WHERE attachment_id = \(id) ORDER BY seq"))
-        {
+            db, SQLRequest(cachedLiteral: "SELECT data FROM attachment_chunks WHERE attachment_id = \(id) ORDER BY seq")
+        ) {
             content += try reader.open([UInt8](chunk))
         }
         guard reader.finished else { throw CryptoError.decryptionFailed }
