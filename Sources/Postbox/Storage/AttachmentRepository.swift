@@ -50,7 +50,7 @@ public struct GRDBAttachmentRepository: AttachmentRepository {
             }
             let ticketKey = try store.vault.dataKey(db, id: ticket["data_key_id"])
             var writer = SecretStream.Writer(key: try SecretStream.attachmentKey(ticketKey, attachmentID: id))
-            try db.execute(
+            try db.run(
                 literal: """
                     INSERT INTO attachments (id, ticket_id, name, content_type, size, content, removed_metadata, author_id,
                                              author_role, organisation_id, channel, ip_prefix, created_at, stream_header,
@@ -127,7 +127,7 @@ public struct GRDBAttachmentRepository: AttachmentRepository {
                 let ticket = try Row.fetchOne(
                     db,
                     SQLRequest(
-                        literal: """
+                        cachedLiteral: """
                             SELECT \(GRDBTicketRepository.scopeColumns) FROM tickets t JOIN refs r ON r.id = t.ref_id
                             LEFT JOIN subjects s ON s.id = t.subject_id WHERE t.id = \(row["ticket_id"] as String)
                             """))
@@ -147,7 +147,7 @@ public struct GRDBAttachmentRepository: AttachmentRepository {
             return try Row.fetchAll(
                 db,
                 SQLRequest(
-                    literal: "SELECT * FROM attachments WHERE ticket_id = \(ticketID) ORDER BY created_at, rowid")
+                    cachedLiteral: "SELECT * FROM attachments WHERE ticket_id = \(ticketID) ORDER BY created_at, rowid")
             ).map { try Self.decode($0, key: key) }
         }
     }
@@ -158,7 +158,7 @@ public struct GRDBAttachmentRepository: AttachmentRepository {
                 let row = try Row.fetchOne(
                     db,
                     SQLRequest(
-                        literal: """
+                        cachedLiteral: """
                             SELECT a.stream_header, t.data_key_id FROM attachments a JOIN tickets t ON t.id = a.ticket_id
                             WHERE a.id = \(id)
                             """))
@@ -184,7 +184,7 @@ public struct GRDBAttachmentRepository: AttachmentRepository {
                     try Data.fetchOne(
                         db,
                         SQLRequest(
-                            literal: "SELECT data FROM attachment_chunks WHERE attachment_id = \(id) AND seq = \(seq)"))
+                            cachedLiteral: "SELECT data FROM attachment_chunks WHERE attachment_id = \(id) AND seq = \(seq)"))
                 })
             else { throw CryptoError.decryptionFailed }  // cut short: the final chunk never came
             self.seq += 1

@@ -28,7 +28,7 @@ public struct GRDBAuditLog: AuditLog {
 
     /// Appends `draft` inside the caller's transaction, so an action and its record commit together.
     static func append(_ db: Database, _ draft: AuditDraft, at: Date, key: SecretKey) throws {
-        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+        let last = try Row.fetchOne(db, SQLRequest(cachedLiteral: "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1"))
         let seq: Int64 = (last?["seq"] ?? 0) + 1
         let previous: [UInt8] = last.map { [UInt8]($0["hash"] as Data) } ?? genesis
         let time = timestamp(at)
@@ -37,7 +37,7 @@ public struct GRDBAuditLog: AuditLog {
             objectType: draft.objectType, objectID: draft.objectID, outcome: draft.outcome.rawValue,
             ipPrefix: draft.ipPrefix)
         let hash = KeyedHash.hash(previous + fields.canonical, key: key)
-        try db.execute(
+        try db.run(
             literal: """
                 INSERT INTO audit_events (seq, at, user_id, role, action, object_type, object_id, outcome, ip_prefix,
                                           prev_hash, hash)
@@ -168,7 +168,7 @@ public struct GRDBAuditLog: AuditLog {
         let previous = [UInt8](first["prev_hash"] as Data)
         let earlier = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(purged), 0) FROM audit_checkpoints") ?? 0
         try db.execute(sql: "DELETE FROM audit_checkpoints")
-        try db.execute(
+        try db.run(
             literal: """
                 INSERT INTO audit_checkpoints (next_seq, prev_hash, purged, at, mac)
                 VALUES (\(seq), \(Data(previous)), \(earlier + purged), \(at),
@@ -200,7 +200,7 @@ public struct GRDBAuditLog: AuditLog {
             var result: [String: (action: String, at: Date)] = [:]
             for id in userIDs {
                 let request = SQLRequest<Row>(
-                    literal: "SELECT action, at FROM audit_events WHERE user_id = \(id) ORDER BY seq DESC LIMIT 1")
+                    cachedLiteral: "SELECT action, at FROM audit_events WHERE user_id = \(id) ORDER BY seq DESC LIMIT 1")
                 if let row = try Row.fetchOne(db, request) { result[id] = (row["action"], row["at"]) }
             }
             return result

@@ -37,7 +37,7 @@ public enum BulkSeeder {
                     let contractID = UUID().uuidString.lowercased()
                     let contractKey = try store.vault.createDataKey(db, purpose: "reference")
                     let holder = try JSONEncoder().encode(Holder(surname: "Muster\(s)"))
-                    try db.execute(
+                    try db.run(
                         literal: """
                             INSERT INTO refs (id, kind, number, subject_id, data_key_id, payload, channel, created_at)
                             VALUES (\(contractID), 'contract', \(number), \(subject), \(contractKey.id),
@@ -48,7 +48,7 @@ public enum BulkSeeder {
                         let ticketID = UUID().uuidString.lowercased()
                         let ticketKey = try store.vault.createDataKey(db, purpose: "ticket")
                         let opened = start.addingTimeInterval(Double(s * plan.ticketsPerSubject + t))
-                        try db.execute(
+                        try db.run(
                             literal: """
                                 INSERT INTO tickets (id, ref_id, subject_id, status, data_key_id, title, author_role, channel,
                                                      created_at, last_activity_at)

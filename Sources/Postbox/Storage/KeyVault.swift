@@ -36,7 +36,7 @@ public struct KeyVault: Sendable {
     /// Records the ring's key ids in `master_keys` (ids only).
     func registerMasterKeys(_ db: Database) throws {
         for entry in keyRing.entries {
-            try db.execute(
+            try db.run(
                 literal: "INSERT OR IGNORE INTO master_keys (id, created_at) VALUES (\(entry.id), \(Date()))")
         }
     }
@@ -47,7 +47,7 @@ public struct KeyVault: Sendable {
     ) {
         let key = SecretKey.random()
         let wrapped = keyRing.wrap(key, dataKeyID: id)
-        try db.execute(
+        try db.run(
             literal: """
                 INSERT INTO data_keys (id, purpose, master_key_id, wrapped, created_at)
                 VALUES (\(id), \(purpose), \(wrapped.masterKeyID), \(Data(wrapped.bytes)), \(Date()))
@@ -88,13 +88,13 @@ public struct KeyVault: Sendable {
             let key = try keyRing.unwrap(
                 WrappedKey(masterKeyID: row["master_key_id"], bytes: [UInt8](row["wrapped"] as Data)), dataKeyID: id)
             let rewrapped = keyRing.wrap(key, dataKeyID: id)
-            try db.execute(
+            try db.run(
                 literal: """
                     UPDATE data_keys SET master_key_id = \(rewrapped.masterKeyID), wrapped = \(Data(rewrapped.bytes))
                     WHERE id = \(id)
                     """)
         }
-        try db.execute(
+        try db.run(
             literal: "UPDATE master_keys SET retired_at = \(Date()) WHERE id <> \(active) AND retired_at IS NULL")
         return rows.count
     }

@@ -57,7 +57,7 @@ public struct GRDBReferenceRepository: ReferenceRepository {
             // Link members whose member number is the holder's.
             if let member = holder.memberNumber {
                 let index = Data(store.systemKeys.blindIndexer.index(kind: IdentifierKind.memberNumber.rawValue, normalisedValue: member))
-                try db.execute(
+                try db.run(
                     literal: """
                         UPDATE users SET subject_id = \(subject)
                         WHERE role = 'member' AND member_number_index = \(index)
@@ -90,7 +90,7 @@ public struct GRDBReferenceRepository: ReferenceRepository {
             try insert(db, id: id, kind: .referral, number: number, serviceNumber: serviceNumber, subject: subject,
                        organisationID: organisationID, advisorID: nil, payload: payload, origin: origin)
             if let remarksScreening {
-                try db.execute(
+                try db.run(
                     literal: "UPDATE refs SET special_categories = \(remarksScreening.storedCategories) WHERE id = \(id)")
                 try ReviewQueueWriter.insert(
                     db, objectType: "referral", objectID: id, ticketID: nil, referenceID: id, subjectID: subject,
@@ -112,7 +112,7 @@ public struct GRDBReferenceRepository: ReferenceRepository {
     ) throws {
         let dataKey = try store.vault.createDataKey(db, purpose: "reference")
         let sealed = Data(dataKey.key.seal(bytes: [UInt8](payload), at: Self.payloadLocation(id)))
-        try db.execute(
+        try db.run(
             literal: """
                 INSERT INTO refs (id, kind, number, service_number, subject_id, organisation_id, advisor_id, data_key_id,
                                   payload, author_id, author_role, channel, ip_prefix, created_at)
@@ -125,7 +125,7 @@ public struct GRDBReferenceRepository: ReferenceRepository {
     public func referral(number: String) async throws -> (Referral, ReferenceScope)? {
         try await store.writer.read { db in
             let request = SQLRequest<Row>(
-                literal: """
+                cachedLiteral: """
                     SELECT r.*, s.restricted_at FROM refs r LEFT JOIN subjects s ON s.id = r.subject_id
                     WHERE r.kind = 'referral' AND r.number = \(number)
                     """)
@@ -144,7 +144,7 @@ public struct GRDBReferenceRepository: ReferenceRepository {
     public func scope(kind: ReferenceKind, number: String) async throws -> (id: String, scope: ReferenceScope)? {
         try await store.writer.read { db in
             let request = SQLRequest<Row>(
-                literal: """
+                cachedLiteral: """
                     SELECT r.id, r.kind, r.organisation_id, r.advisor_id, r.subject_id, s.restricted_at
                     FROM refs r LEFT JOIN subjects s ON s.id = r.subject_id
                     WHERE r.kind = \(kind.rawValue) AND r.number = \(number)

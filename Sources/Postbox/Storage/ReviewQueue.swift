@@ -42,7 +42,7 @@ enum ReviewQueueWriter {
         subjectID: String?, screening: Screening, origin: Origin
     ) throws {
         guard let categories = screening.storedCategories else { return }
-        try db.execute(
+        try db.run(
             literal: """
                 INSERT INTO review_items (id, object_type, object_id, subject_id, categories, status, created_at,
                                           ticket_id, ref_id, field, author_id, author_role, held)

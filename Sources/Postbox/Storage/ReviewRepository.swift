@@ -59,7 +59,7 @@ public struct GRDBReviewRepository: ReviewRepository {
         switch item.objectType {
         case "message":
             let request = SQLRequest<Row>(
-                literal: """
+                cachedLiteral: """
                     SELECT m.*, t.data_key_id FROM messages m JOIN tickets t ON t.id = m.ticket_id
                     WHERE m.id = \(item.objectID)
                     """)
@@ -127,7 +127,7 @@ public struct GRDBReviewRepository: ReviewRepository {
                 case .delete: .deleted
                 }
             let sealedReason = reasonKey.map { Data($0.0.seal(reason, at: location("review_items", id, "reason"))) }
-            try db.execute(
+            try db.run(
                 literal: """
                     UPDATE review_items SET status = \(status.rawValue), decision = \(action.rawValue),
                                             reason = \(sealedReason), decided_by = \(principal.userID),
@@ -167,14 +167,14 @@ public struct GRDBReviewRepository: ReviewRepository {
             else { throw PostboxError(.notFound, detail: "the entry no longer exists") }
             let old = try key.openText([UInt8](row["body"] as Data), at: location("messages", id, "body"))
             let revisionID = UUID().uuidString.lowercased()
-            try db.execute(
+            try db.run(
                 literal: """
                     INSERT INTO message_revisions (id, message_id, body, reason, revised_by, created_at)
                     VALUES (\(revisionID), \(id), \(Data(key.seal(old, at: location("message_revisions", revisionID, "body")))),
                             \(Data(key.seal(reason, at: location("message_revisions", revisionID, "reason")))),
                             \(userID), \(at))
                     """)
-            try db.execute(
+            try db.run(
                 literal: """
                     UPDATE messages SET body = \(Data(key.seal(redact(old), at: location("messages", id, "body")))),
                                         held = 0, edited_at = \(at), special_categories = NULL
@@ -191,7 +191,7 @@ public struct GRDBReviewRepository: ReviewRepository {
         else { throw PostboxError(.notFound, detail: "the entry no longer exists") }
         let old = try key.openText([UInt8](row["title"] as Data), at: location("tickets", id, "title"))
         let new = action == .delete ? Self.redactionMark : redact(old)
-        try db.execute(
+        try db.run(
             literal: """
                 UPDATE tickets SET title = \(Data(key.seal(new, at: location("tickets", id, "title")))),
                                    special_categories = NULL
@@ -208,7 +208,7 @@ public struct GRDBReviewRepository: ReviewRepository {
         details.remarks = action == .delete ? nil : details.remarks.map(redact)
         let key = try store.vault.dataKey(db, id: row["data_key_id"])
         let sealed = key.seal(bytes: [UInt8](try JSONEncoder().encode(details)), at: GRDBReferenceRepository.payloadLocation(item.objectID))
-        try db.execute(
+        try db.run(
             literal: "UPDATE refs SET payload = \(Data(sealed)), special_categories = NULL WHERE id = \(item.objectID)")
     }
 }

@@ -39,7 +39,7 @@ public struct GRDBSessionRepository: SessionRepository {
     ) async throws {
         let at = now()
         try await store.write { db in
-            try db.execute(
+            try db.run(
                 literal: """
                     INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, expires_at, ip_prefix)
                     VALUES (\(id), \(Data(tokenHash)), \(userID), \(at), \(at), \(expiresAt), \(ipPrefix))
@@ -51,7 +51,7 @@ public struct GRDBSessionRepository: SessionRepository {
     public func session(tokenHash: [UInt8]) async throws -> StoredSession? {
         try await store.writer.read { db in
             let request = SQLRequest<Row>(
-                literal: """
+                cachedLiteral: """
                     SELECT s.id, s.user_id, s.last_seen_at, s.expires_at, u.login, u.role, u.status, u.organisation_id,
                            u.subject_id,
                            (SELECT c.version FROM consents c

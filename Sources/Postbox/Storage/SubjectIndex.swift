@@ -29,7 +29,7 @@ enum SubjectIndex {
         for identifier in identifiers where identifier.strong {
             let hash = Data(indexer.index(kind: identifier.kind.rawValue, normalisedValue: identifier.value))
             let request = SQLRequest<String>(
-                literal: """
+                cachedLiteral: """
                     SELECT subject_id FROM subject_index WHERE kind = \(identifier.kind.rawValue) AND hash = \(hash)
                     ORDER BY rowid LIMIT 1
                     """)
@@ -50,7 +50,7 @@ enum SubjectIndex {
     static func add(_ db: Database, _ identifiers: [SubjectIdentifier], to subject: String, indexer: BlindIndexer) throws {
         for identifier in identifiers {
             let hash = Data(indexer.index(kind: identifier.kind.rawValue, normalisedValue: identifier.value))
-            try db.execute(
+            try db.run(
                 literal: """
                     INSERT OR IGNORE INTO subject_index (subject_id, kind, hash)
                     VALUES (\(subject), \(identifier.kind.rawValue), \(hash))
@@ -60,7 +60,7 @@ enum SubjectIndex {
 
     /// Next value of a named counter, in the caller's transaction.
     static func nextValue(_ db: Database, counter: String) throws -> Int64 {
-        try db.execute(
+        try db.run(
             literal: """
                 INSERT INTO counters (name, value) VALUES (\(counter), 1)
                 ON CONFLICT(name) DO UPDATE SET value = value + 1

@@ -37,7 +37,7 @@ public struct GRDBSubjectRepository: SubjectRepository {
                 let ids = try String.fetchAll(
                     db,
                     SQLRequest(
-                        literal: "SELECT subject_id FROM subject_index WHERE kind = \(kind.rawValue) AND hash = \(hash)"
+                        cachedLiteral: "SELECT subject_id FROM subject_index WHERE kind = \(kind.rawValue) AND hash = \(hash)"
                     ))
                 for id in ids {
                     if matched[id] == nil { order.append(id) }
@@ -61,7 +61,7 @@ public struct GRDBSubjectRepository: SubjectRepository {
 
     static func summary(_ db: Database, id: String, matchedBy: [IdentifierKind]) throws -> SubjectSummary? {
         let request = SQLRequest<Row>(
-            literal: """
+            cachedLiteral: """
                 SELECT s.id, s.created_at, s.restricted_at, s.erased_at,
                        (SELECT COUNT(*) FROM users WHERE subject_id = s.id) AS accounts,
                        (SELECT COUNT(*) FROM refs WHERE subject_id = s.id AND kind = 'contract') AS contracts,
@@ -75,7 +75,7 @@ public struct GRDBSubjectRepository: SubjectRepository {
         let references = try Row.fetchAll(
             db,
             SQLRequest(
-                literal: "SELECT kind, number FROM refs WHERE subject_id = \(id) ORDER BY kind, created_at, rowid")
+                cachedLiteral: "SELECT kind, number FROM refs WHERE subject_id = \(id) ORDER BY kind, created_at, rowid")
         ).map { SubjectExport.ReferenceRef(kind: $0["kind"], number: $0["number"]) }
         return SubjectSummary(
             id: row["id"], createdAt: row["created_at"], restrictedAt: row["restricted_at"], erasedAt: row["erased_at"],
@@ -156,7 +156,7 @@ public struct GRDBSubjectRepository: SubjectRepository {
             let tickets = try Row.fetchAll(
                 db,
                 SQLRequest(
-                    literal: """
+                    cachedLiteral: """
                         SELECT t.id, t.data_key_id, r.id AS ref_id, r.kind, r.number, r.ends_at
                         FROM tickets t JOIN refs r ON r.id = t.ref_id WHERE t.subject_id = \(subjectID)
                         ORDER BY t.created_at, t.rowid
@@ -167,7 +167,7 @@ public struct GRDBSubjectRepository: SubjectRepository {
                 let number: String = ticket["number"]
                 let until = Self.holdEnd(contractEndsAt: ticket["ends_at"], years: holdYears)
                 if ticket["kind"] == ReferenceKind.contract.rawValue, holdYears > 0, until.map({ $0 > at }) ?? true {
-                    try db.execute(
+                    try db.run(
                         literal: "UPDATE tickets SET hold_reason = 'contract-correspondence' WHERE id = \(id)")
                     heldReferences.insert(ticket["ref_id"])
                     retained.append(
@@ -220,12 +220,12 @@ public struct GRDBSubjectRepository: SubjectRepository {
                 try Int.fetchOne(
                     db,
                     SQLRequest(
-                        literal: """
+                        cachedLiteral: """
                             SELECT COUNT(*) FROM review_items WHERE subject_id = \(subjectID)
                             AND (ticket_id IS NULL OR ticket_id NOT IN (SELECT id FROM tickets))
                             AND (ref_id IS NULL OR ref_id NOT IN (SELECT id FROM refs))
                             """)) ?? 0
-            try db.execute(
+            try db.run(
                 literal: """
                     DELETE FROM review_items WHERE subject_id = \(subjectID)
                     AND (ticket_id IS NULL OR ticket_id NOT IN (SELECT id FROM tickets))
@@ -245,7 +245,7 @@ public struct GRDBSubjectRepository: SubjectRepository {
                 // The row stays (entries and audit events name its id) under a fresh key and without content.
                 let fresh = try store.vault.createDataKey(db, purpose: "user")
                 let empty = Data(fresh.key.seal("", at: GRDBUserRepository.location(id, "display_name")))
-                try db.execute(
+                try db.run(
                     literal: """
                         UPDATE users SET login = \("erased-" + id), status = \(AccountStatus.erased.rawValue),
                                          display_name = \(empty), member_number = NULL, member_number_index = NULL,
@@ -269,7 +269,7 @@ public struct GRDBSubjectRepository: SubjectRepository {
                             literal:
                                 "SELECT COUNT(*) FROM subject_index WHERE subject_id = \(subjectID) AND kind <> 'policy_number'"
                         )) ?? 0
-                try db.execute(
+                try db.run(
                     literal: "DELETE FROM subject_index WHERE subject_id = \(subjectID) AND kind <> 'policy_number'")
             } else {
                 identifiers =
@@ -301,7 +301,7 @@ public struct GRDBSubjectRepository: SubjectRepository {
                 }
             }
 
-            try db.execute(
+            try db.run(
                 literal: """
                     UPDATE subjects SET restricted_at = COALESCE(restricted_at, \(at)), erased_at = \(at)
                     WHERE id = \(subjectID)
@@ -350,7 +350,7 @@ public struct GRDBSubjectRepository: SubjectRepository {
         let candidates = try Row.fetchAll(
             db,
             SQLRequest(
-                literal: """
+                cachedLiteral: """
                     SELECT t.id, t.data_key_id, t.hold_reason, r.kind, r.ends_at FROM tickets t JOIN refs r ON r.id = t.ref_id
                     WHERE t.hold_reason IS NOT NULL OR (t.status = 'closed' AND t.closed_at < \(closedBefore))
                     """))
@@ -370,7 +370,7 @@ public struct GRDBSubjectRepository: SubjectRepository {
         let referrals = try Row.fetchAll(
             db,
             SQLRequest(
-                literal: """
+                cachedLiteral: """
                     SELECT id, data_key_id FROM refs r WHERE kind = 'referral' AND created_at < \(referralsBefore)
                     AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.ref_id = r.id)
                     """))
@@ -381,7 +381,7 @@ public struct GRDBSubjectRepository: SubjectRepository {
 
         try db.run(literal: "DELETE FROM sessions WHERE expires_at < \(at)")
         report.sessions = db.changesCount
-        try db.execute(
+        try db.run(
             literal: """
                 UPDATE users SET activation_hash = NULL
                 WHERE activation_hash IS NOT NULL AND activation_expires_at < \(at)
@@ -572,7 +572,7 @@ struct ExportReader {
         let ticketRows = try Row.fetchAll(
             db,
             SQLRequest(
-                literal: """
+                cachedLiteral: """
                     SELECT t.*, r.kind AS ref_kind, r.number AS ref_number FROM tickets t JOIN refs r ON r.id = t.ref_id
                     WHERE t.subject_id = \(subjectID) ORDER BY t.created_at, t.rowid
                     """))
@@ -632,7 +632,7 @@ struct ExportReader {
         let rows = try Row.fetchAll(
             db,
             SQLRequest(
-                literal: """
+                cachedLiteral: """
                     SELECT * FROM messages WHERE ticket_id = \(ticketID) AND seq > \(after) ORDER BY seq LIMIT \(limit)
                     """))
         guard !rows.isEmpty else { return [] }

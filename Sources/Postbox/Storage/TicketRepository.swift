@@ -68,7 +68,7 @@ public struct GRDBTicketRepository: TicketRepository {
             try GRDBSubjectRepository.requireUnrestricted(db, subjectID: subjectID)
             let dataKey = try store.vault.createDataKey(db, purpose: "ticket")
             let sealedTitle = Data(dataKey.key.seal(title, at: Self.location("tickets", ticketID, "title")))
-            try db.execute(
+            try db.run(
                 literal: """
                     INSERT INTO tickets (id, ref_id, subject_id, status, data_key_id, title, author_id, author_role,
                                          organisation_id, channel, ip_prefix, created_at, last_activity_at,
@@ -101,7 +101,7 @@ public struct GRDBTicketRepository: TicketRepository {
         screening: Screening?, subjectID: String?
     ) throws {
         let sealed = Data(key.seal(body, at: Self.location("messages", id, "body")))
-        try db.execute(
+        try db.run(
             literal: """
                 INSERT INTO messages (id, ticket_id, seq, body, author_id, author_role, organisation_id, channel,
                                       ip_prefix, created_at, held, special_categories)
@@ -126,7 +126,7 @@ public struct GRDBTicketRepository: TicketRepository {
     public func scope(ticketID: String) async throws -> TicketScope? {
         try await store.writer.read { db in
             let request = SQLRequest<Row>(
-                literal: """
+                cachedLiteral: """
                     SELECT \(Self.scopeColumns) FROM tickets t JOIN refs r ON r.id = t.ref_id
                     LEFT JOIN subjects s ON s.id = t.subject_id WHERE t.id = \(ticketID)
                     """)
@@ -148,7 +148,7 @@ public struct GRDBTicketRepository: TicketRepository {
 
     private func fetchTicket(_ db: Database, id: String) throws -> Ticket? {
         let request = SQLRequest<Row>(
-            literal: """
+            cachedLiteral: """
                 SELECT \(Self.scopeColumns) FROM tickets t JOIN refs r ON r.id = t.ref_id
                 LEFT JOIN subjects s ON s.id = t.subject_id WHERE t.id = \(id)
                 """)
@@ -223,7 +223,7 @@ public struct GRDBTicketRepository: TicketRepository {
         try await store.write { db in
             if let status {
                 let closedAt: Date? = status == .closed ? now() : nil
-                try db.execute(
+                try db.run(
                     literal: "UPDATE tickets SET status = \(status.rawValue), closed_at = \(closedAt) WHERE id = \(ticketID)")
             }
             if let assigneeID {
@@ -273,7 +273,7 @@ public struct GRDBTicketRepository: TicketRepository {
                 db, id: messageID, ticketID: ticketID, seq: seq, body: body, key: key, origin: origin, screening: screening,
                 subjectID: row["subject_id"])
             let closedAt: Date? = next == .closed ? (row["closed_at"] as Date?) : nil
-            try db.execute(
+            try db.run(
                 literal: """
                     UPDATE tickets SET status = \(next.rawValue), closed_at = \(closedAt),
                                        last_activity_at = \(origin.createdAt)
@@ -306,7 +306,7 @@ public struct GRDBTicketRepository: TicketRepository {
                     revisions = try Row.fetchAll(
                         db,
                         SQLRequest(
-                            literal: "SELECT * FROM message_revisions WHERE message_id = \(id) ORDER BY created_at, rowid")
+                            cachedLiteral: "SELECT * FROM message_revisions WHERE message_id = \(id) ORDER BY created_at, rowid")
                     ).map { rev in
                         let revID: String = rev["id"]
                         return MessageRevision(
@@ -330,7 +330,7 @@ public struct GRDBTicketRepository: TicketRepository {
     public func messageScope(id: String) async throws -> (ticket: TicketScope, authorID: String?, createdAt: Date)? {
         try await store.writer.read { db in
             let request = SQLRequest<Row>(
-                literal: """
+                cachedLiteral: """
                     SELECT \(Self.scopeColumns), m.author_id AS message_author, m.created_at AS message_created
                     FROM messages m JOIN tickets t ON t.id = m.ticket_id JOIN refs r ON r.id = t.ref_id
                     LEFT JOIN subjects s ON s.id = t.subject_id WHERE m.id = \(id)
@@ -347,7 +347,7 @@ public struct GRDBTicketRepository: TicketRepository {
         let userID = origin.authorID
         return try await store.write { db in
             let request = SQLRequest<Row>(
-                literal: """
+                cachedLiteral: """
                     SELECT m.*, t.data_key_id, t.subject_id AS ticket_subject
                     FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.id = \(messageID)
                     """)
@@ -356,7 +356,7 @@ public struct GRDBTicketRepository: TicketRepository {
             let old = try key.openText([UInt8](row["body"] as Data), at: Self.location("messages", messageID, "body"))
             let revisionID = UUID().uuidString.lowercased()
             let at = now()
-            try db.execute(
+            try db.run(
                 literal: """
                     INSERT INTO message_revisions (id, message_id, body, reason, revised_by, created_at)
                     VALUES (\(revisionID), \(messageID),
@@ -364,7 +364,7 @@ public struct GRDBTicketRepository: TicketRepository {
                             \(Data(key.seal(reason, at: Self.location("message_revisions", revisionID, "reason")))),
                             \(userID), \(at))
                     """)
-            try db.execute(
+            try db.run(
                 literal: """
                     UPDATE messages SET body = \(Data(key.seal(body, at: Self.location("messages", messageID, "body")))),
                                         edited_at = \(at), special_categories = \(screening.storedCategories),

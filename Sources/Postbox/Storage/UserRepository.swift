@@ -75,7 +75,7 @@ public struct GRDBUserRepository: UserRepository {
             let dataKey = try store.vault.createDataKey(db, purpose: "user")
             let sealedName = Data(dataKey.key.seal(new.displayName, at: Self.location(id, "display_name")))
             let sealedMember = new.memberNumber.map { Data(dataKey.key.seal($0, at: Self.location(id, "member_number"))) }
-            try db.execute(
+            try db.run(
                 literal: """
                     INSERT INTO users (id, login, role, status, organisation_id, subject_id, data_key_id, display_name,
                                        member_number, member_number_index, activation_hash, activation_expires_at,
@@ -116,7 +116,7 @@ public struct GRDBUserRepository: UserRepository {
     public func credentials(login: String) async throws -> Credentials? {
         try await store.writer.read { db in
             let request = SQLRequest<Row>(
-                literal: """
+                cachedLiteral: """
                     SELECT id, status, password_hash, activation_hash, activation_expires_at
                     FROM users WHERE login = \(login)
                     """)
@@ -131,7 +131,7 @@ public struct GRDBUserRepository: UserRepository {
 
     public func activate(userID: String, passwordHash: String, audit: AuditDraft) async throws -> Bool {
         try await store.write { db in
-            try db.execute(
+            try db.run(
                 literal: """
                     UPDATE users SET password_hash = \(passwordHash), activation_hash = NULL,
                                      activation_expires_at = NULL, status = \(AccountStatus.active.rawValue),
@@ -157,7 +157,7 @@ public struct GRDBUserRepository: UserRepository {
             if status == .erased || (status == .pending && current != .pending) {
                 throw PostboxError.invalid([.init(field: "status", message: "must be active or disabled")])
             }
-            try db.execute(
+            try db.run(
                 literal: """
                     UPDATE users SET status = \(newStatus.rawValue), role = \(role?.rawValue ?? (row["role"] as String)),
                                      updated_at = \(now())
@@ -175,11 +175,11 @@ public struct GRDBUserRepository: UserRepository {
 
     public func acceptConsent(userID: String, version: String, ipPrefix: String?, audit: AuditDraft) async throws {
         try await store.write { db in
-            try db.execute(
+            try db.run(
                 literal: """
                     UPDATE consents SET withdrawn_at = \(now()) WHERE user_id = \(userID) AND withdrawn_at IS NULL
                     """)
-            try db.execute(
+            try db.run(
                 literal: """
                     INSERT INTO consents (user_id, version, accepted_at, ip_prefix)
                     VALUES (\(userID), \(version), \(now()), \(ipPrefix))
@@ -190,9 +190,9 @@ public struct GRDBUserRepository: UserRepository {
 
     public func withdrawConsent(userID: String, audit: AuditDraft) async throws {
         try await store.write { db in
-            try db.execute(
+            try db.run(
                 literal: "UPDATE consents SET withdrawn_at = \(now()) WHERE user_id = \(userID) AND withdrawn_at IS NULL")
-            try db.execute(
+            try db.run(
                 literal: """
                     UPDATE users SET status = \(AccountStatus.disabled.rawValue), updated_at = \(now())
                     WHERE id = \(userID)
@@ -235,7 +235,7 @@ public struct GRDBOrganisationRepository: OrganisationRepository {
                 db,
                 SQLRequest(cachedLiteral: "SELECT EXISTS (SELECT 1 FROM organisations WHERE partner_number = \(partnerNumber))"))
             if taken == true { throw PostboxError(.conflict, detail: "the partner number is taken") }
-            try db.execute(
+            try db.run(
                 literal: """
                     INSERT INTO organisations (id, name, partner_number, created_at)
                     VALUES (\(organisation.id), \(name), \(partnerNumber), \(organisation.createdAt))
