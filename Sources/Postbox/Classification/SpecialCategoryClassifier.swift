@@ -17,7 +17,8 @@ public final class SpecialCategoryClassifier: Sendable {
     /// Lexicon version, reported by `postbox-server classify --version` and in metrics.
     public let lexiconVersion: String
 
-    struct Rule: Sendable {
+    /// A class, so the hot loop reads a rule through a reference instead of copying its sets.
+    final class Rule: Sendable {
         let categories: [SpecialCategory]
         let pattern: Int
         let strength: Lexicon.Strength
@@ -27,6 +28,21 @@ public final class SpecialCategoryClassifier: Sendable {
         let caseRule: CaseRule
         let suggestionDE: String?
         let suggestionEN: String?
+
+        init(
+            categories: [SpecialCategory], pattern: Int, strength: Lexicon.Strength, near: Set<Int>, unless: Set<Int>,
+            block: Set<Int>, caseRule: CaseRule, suggestionDE: String?, suggestionEN: String?
+        ) {
+            self.categories = categories
+            self.pattern = pattern
+            self.strength = strength
+            self.near = near
+            self.unless = unless
+            self.block = block
+            self.caseRule = caseRule
+            self.suggestionDE = suggestionDE
+            self.suggestionEN = suggestionEN
+        }
     }
 
     enum CaseRule: Sendable, Equatable {
@@ -44,16 +60,29 @@ public final class SpecialCategoryClassifier: Sendable {
 
     let automaton: AhoCorasick
     let patterns: [Pattern]
-    /// Per pattern: length and boundary rules, as flat arrays for the hot loop.
-    let patternLength: [Int]
-    let patternLeft: [Bool]
-    let patternRight: [Bool]
-    /// Per pattern: whether it starts a rule or is neutral (only those become hits).
-    let patternIsHit: [Bool]
-    /// Per pattern: the roles it plays in every text (bits of ``Role``), marked per token.
-    let patternRoles: [UInt8]
-    /// Per pattern: whether some rule names it in `near`, `unless` or `blockTokens`.
-    let patternIsContext: [Bool]
+    /// Per pattern, what the scan needs, in one small record (one load per occurrence).
+    struct PatternInfo {
+        let length: Int32
+        /// Bits of ``PatternFlag``.
+        let flags: UInt8
+        /// The roles it plays in every text (bits of ``RoleBit``), marked per token.
+        let roles: UInt8
+    }
+
+    enum PatternFlag {
+        /// Must start a token.
+        static let left: UInt8 = 1
+        /// Must end a token.
+        static let right: UInt8 = 2
+        /// Starts a rule or is neutral: occurrences become hits.
+        static let hit: UInt8 = 4
+        /// Some rule names it in `near`, `unless` or `blockTokens`.
+        static let context: UInt8 = 8
+        /// Starts a rule.
+        static let rule: UInt8 = 16
+    }
+
+    let patternInfo: [PatternInfo]
 
     /// Roles of context patterns that are checked for every rule, as bits.
     enum RoleBit {
@@ -149,10 +178,6 @@ public final class SpecialCategoryClassifier: Sendable {
         var byPattern = [[Int]](repeating: [], count: patterns.count)
         for (i, rule) in rules.enumerated() { byPattern[rule.pattern].append(i) }
         self.patterns = patterns
-        self.patternLength = patterns.map(\.bytes.count)
-        self.patternLeft = patterns.map(\.left)
-        self.patternRight = patterns.map(\.right)
-        self.patternIsHit = (0..<patterns.count).map { !byPattern[$0].isEmpty || neutral.contains($0) }
         var roles = [UInt8](repeating: 0, count: patterns.count)
         for id in anchors { roles[id] |= RoleBit.anchor }
         for id in hypotheticals { roles[id] |= RoleBit.hypothetical }
@@ -161,14 +186,23 @@ public final class SpecialCategoryClassifier: Sendable {
         for id in titles { roles[id] |= RoleBit.title }
         for id in germanIDs { roles[id] |= RoleBit.german }
         for id in englishIDs { roles[id] |= RoleBit.english }
-        self.patternRoles = roles
         var context = [Bool](repeating: false, count: patterns.count)
         for rule in rules { for id in rule.near.union(rule.unless).union(rule.block) { context[id] = true } }
-        self.patternIsContext = context
+        self.patternInfo = patterns.indices.map { id in
+            var flags: UInt8 = 0
+            if patterns[id].left { flags |= PatternFlag.left }
+            if patterns[id].right { flags |= PatternFlag.right }
+            if !byPattern[id].isEmpty { flags |= PatternFlag.rule | PatternFlag.hit }
+            if neutral.contains(id) { flags |= PatternFlag.hit }
+            if context[id] { flags |= PatternFlag.context }
+            return PatternInfo(length: Int32(patterns[id].bytes.count), flags: flags, roles: roles[id])
+        }
         self.rules = rules
         self.rulesByPattern = byPattern
         self.neutralPatterns = neutral
-        self.automaton = AhoCorasick(patterns: patterns.map(\.bytes))
+        // Word boundaries become spaces in the automaton's patterns (see ``AhoCorasick/scan(_:_:)``).
+        self.automaton = AhoCorasick(
+            patterns: patterns.map { ($0.left ? [FoldedText.space] : []) + $0.bytes + ($0.right ? [FoldedText.space] : []) })
         var de = [String?](repeating: nil, count: SpecialCategory.allCases.count)
         var en = de
         for (key, value) in lexicon.defaultSuggestions {
@@ -199,18 +233,25 @@ public final class SpecialCategoryClassifier: Sendable {
         var foundOccurrences: [(pattern: Int, token: Int)] = []
         var roles = [UInt8](repeating: 0, count: folded.tokens.count)
         var anyRule = false
-        automaton.scan(bytes) { id, end in
-            let start = end - patternLength[id] + 1
-            if patternLeft[id], start > 0, bytes[start - 1] != FoldedText.space { return }
-            if patternRight[id], end + 1 < bytes.count, bytes[end + 1] != FoldedText.space { return }
-            guard bytes[start] != FoldedText.space else { return }
-            let first = Int(folded.tokenIndex[start])
-            roles[first] |= patternRoles[id]
-            if patternIsContext[id] { foundOccurrences.append((id, first)) }
-            if patternIsHit[id] {
-                let last = Int(folded.tokenIndex[bytes[end] == FoldedText.space ? end - 1 : end])
-                foundHits.append(Hit(pattern: id, firstToken: first, lastToken: last))
-                if !rulesByPattern[id].isEmpty { anyRule = true }
+        patternInfo.withUnsafeBufferPointer { info in
+            bytes.withUnsafeBufferPointer { bytes in
+                folded.tokenIndex.withUnsafeBufferPointer { tokenIndex in
+                    automaton.scan(bytes) { id, paddedEnd in
+                        // The automaton's patterns carry their boundaries as spaces: strip the right one.
+                        let pattern = info[id]
+                        let end = pattern.flags & PatternFlag.right != 0 ? paddedEnd &- 1 : paddedEnd
+                        let start = end &- Int(pattern.length) &+ 1
+                        guard start >= 0, bytes[start] != FoldedText.space else { return }
+                        let first = Int(tokenIndex[start])
+                        roles[first] |= pattern.roles
+                        if pattern.flags & PatternFlag.context != 0 { foundOccurrences.append((id, first)) }
+                        if pattern.flags & PatternFlag.hit != 0 {
+                            let last = Int(tokenIndex[bytes[end] == FoldedText.space ? end &- 1 : end])
+                            foundHits.append(Hit(pattern: id, firstToken: first, lastToken: last))
+                            if pattern.flags & PatternFlag.rule != 0 { anyRule = true }
+                        }
+                    }
+                }
             }
         }
         guard anyRule else { return Classification(categories: [], findings: []) }
@@ -277,7 +318,7 @@ public final class SpecialCategoryClassifier: Sendable {
             if ruleIDs.isEmpty { continue }
             if (hit.firstToken...hit.lastToken).contains(where: { masked[$0] }) { continue }
             if hit.firstToken > 0, tokenRoles[hit.firstToken - 1] & RoleBit.title != 0,
-                original.get()[Int(folded.origin[folded.tokens[hit.firstToken].lowerBound])].properties.isUppercase
+                original.scalar(Int(folded.origin[folded.tokens[hit.firstToken].lowerBound])).properties.isUppercase
             {
                 continue  // a name after a title ("Herr Krebs")
             }
@@ -351,7 +392,7 @@ public final class SpecialCategoryClassifier: Sendable {
             return true
         case .upper:
             let range = folded.originalRange(tokens: hit.firstToken, hit.lastToken)
-            return original.get()[range].allSatisfy { !$0.properties.isLowercase }
+            return original.allScalars(range) { !$0.properties.isLowercase }
         case .exact(let expected):
             return original.string(folded.originalRange(tokens: hit.firstToken, hit.lastToken)) == expected
         }

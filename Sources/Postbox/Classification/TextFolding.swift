@@ -26,118 +26,149 @@ struct FoldedText {
 
     init(_ text: String) {
         self.text = text
+        var text = text
         // Every scalar folds to at most as many bytes as its UTF-8 form (ä: 2 → "ae").
         let capacity = text.utf8.count + 1
-        var out = [UInt8](repeating: 0, count: capacity)
-        var from = [Int32](repeating: 0, count: capacity)
-        var to = [Int32](repeating: 0, count: capacity)
-        var tokenOf = [Int32](repeating: -1, count: capacity)
-        // Locals inside the closures (not captured from outside) avoid dynamic exclusivity checks.
-        let (count, tokens, sentenceOfToken, sentenceIsQuestion) = out.withUnsafeMutableBufferPointer { out in
-            from.withUnsafeMutableBufferPointer { from in
-                to.withUnsafeMutableBufferPointer { to in
-                    tokenOf.withUnsafeMutableBufferPointer { tokenOf in
-                        var count = 0
-                        var tokens: [Range<Int>] = []
-                        tokens.reserveCapacity(capacity / 4)
-                        var sentenceOfToken: [Int32] = []
-                        sentenceOfToken.reserveCapacity(capacity / 4)
-                        var sentenceIsQuestion = [false]
-                        var index: Int32 = 0
-                        var tokenStart = -1
-                        var pendingBreak = false
-                        var question = false
-                        for scalar in text.unicodeScalars {
-                            // The letters this scalar folds to (0, 1 or 2), or a separator.
-                            let v = scalar.value
-                            var first: UInt8 = 0
-                            var second: UInt8 = 0
-                            if v < 0x80 {
-                                var b = UInt8(truncatingIfNeeded: v)
-                                if b >= 0x41 && b <= 0x5A { b &+= 0x20 }
-                                if (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) {
-                                    first = b
-                                } else if b == 0x2E || b == 0x21 || b == 0x3B || b == 0x0A {
-                                    pendingBreak = true
-                                } else if b == 0x3F {
-                                    pendingBreak = true
-                                    question = true
-                                }
-                            } else {
-                                switch Self.fold(scalar) {
-                                case .none: break
-                                case .one(let b): first = b
-                                case .two(let a, let b):
-                                    first = a
-                                    second = b
-                                }
-                            }
-                            if first == 0 {
-                                if tokenStart >= 0 {
-                                    tokens.append(tokenStart..<count)
-                                    tokenStart = -1
-                                    out[count] = Self.space
-                                    from[count] = index
-                                    to[count] = index &+ 1
-                                    tokenOf[count] = -1
-                                    count &+= 1
-                                }
-                            } else {
-                                var letter = first
-                                while letter != 0 {
-                                    if tokenStart < 0 {
-                                        // A sentence break seen since the last token starts a new sentence.
-                                        if pendingBreak {
-                                            if question { sentenceIsQuestion[sentenceIsQuestion.count &- 1] = true }
-                                            if !tokens.isEmpty { sentenceIsQuestion.append(false) }
-                                            pendingBreak = false
-                                            question = false
-                                        }
-                                        tokenStart = count
-                                        sentenceOfToken.append(Int32(sentenceIsQuestion.count &- 1))
-                                        out[count] = letter
-                                        from[count] = index
-                                        to[count] = index &+ 1
-                                        tokenOf[count] = Int32(tokens.count)
-                                        count &+= 1
-                                    } else if letter >= 0x61, out[count &- 1] == letter {
-                                        // Doubled letters are written once ("opperiert" and "operiert" fold alike).
-                                        to[count &- 1] = index &+ 1
-                                    } else {
-                                        out[count] = letter
-                                        from[count] = index
-                                        to[count] = index &+ 1
-                                        tokenOf[count] = Int32(tokens.count)
-                                        count &+= 1
-                                    }
-                                    letter = second
-                                    second = 0
-                                }
-                            }
-                            index &+= 1
+        var tokens: [Range<Int>] = []
+        tokens.reserveCapacity(capacity / 4)
+        var sentenceOfToken: [Int32] = []
+        sentenceOfToken.reserveCapacity(capacity / 4)
+        var sentenceIsQuestion = [false]
+        var origin: [Int32] = []
+        var originEnd: [Int32] = []
+        var tokenIndex: [Int32] = []
+        // The four per-byte arrays are written in place, uninitialised until written; locals
+        // inside the closures avoid dynamic exclusivity checks.
+        bytes = [UInt8](unsafeUninitializedCapacity: capacity) { out, outCount in
+            origin = [Int32](unsafeUninitializedCapacity: capacity) { from, fromCount in
+                originEnd = [Int32](unsafeUninitializedCapacity: capacity) { to, toCount in
+                    tokenIndex = [Int32](unsafeUninitializedCapacity: capacity) { tokenOf, tokenCount in
+                        let count = text.withUTF8 { utf8 in
+                            Self.fold(
+                                utf8, out: out, from: from, to: to, tokenOf: tokenOf, tokens: &tokens,
+                                sentenceOfToken: &sentenceOfToken, sentenceIsQuestion: &sentenceIsQuestion)
                         }
-                        if question { sentenceIsQuestion[sentenceIsQuestion.count &- 1] = true }
-                        if tokenStart >= 0 {
-                            tokens.append(tokenStart..<count)
-                        } else if count > 0, out[count &- 1] == Self.space {
-                            count &-= 1
-                        }
-                        return (count, tokens, sentenceOfToken, sentenceIsQuestion)
+                        tokenCount = count
                     }
+                    toCount = tokenIndex.count
                 }
+                fromCount = tokenIndex.count
             }
+            outCount = tokenIndex.count
         }
-        out.removeSubrange(count...)
-        from.removeSubrange(count...)
-        to.removeSubrange(count...)
-        tokenOf.removeSubrange(count...)
-        self.bytes = out
-        self.origin = from
-        self.originEnd = to
-        self.tokenIndex = tokenOf
+        self.origin = origin
+        self.originEnd = originEnd
+        self.tokenIndex = tokenIndex
         self.tokens = tokens
         self.sentenceOfToken = sentenceOfToken
         self.sentenceIsQuestion = sentenceIsQuestion
+    }
+
+    /// The folding pass: reads the UTF-8 (valid, as every Swift string's) scalar by scalar and
+    /// writes the folded bytes with their maps; returns how many bytes it wrote.
+    private static func fold(
+        _ utf8: UnsafeBufferPointer<UInt8>, out: UnsafeMutableBufferPointer<UInt8>,
+        from: UnsafeMutableBufferPointer<Int32>, to: UnsafeMutableBufferPointer<Int32>,
+        tokenOf: UnsafeMutableBufferPointer<Int32>, tokens: inout [Range<Int>], sentenceOfToken: inout [Int32],
+        sentenceIsQuestion: inout [Bool]
+    ) -> Int {
+        var count = 0
+        var index: Int32 = 0
+        var tokenStart = -1
+        var pendingBreak = false
+        var question = false
+        var position = 0
+        let length = utf8.count
+        while position < length {
+            // The letters this scalar folds to (0, 1 or 2), or a separator.
+            let lead = utf8[position]
+            var first: UInt8 = 0
+            var second: UInt8 = 0
+            if lead < 0x80 {
+                position &+= 1
+                var b = lead
+                if b >= 0x41 && b <= 0x5A { b &+= 0x20 }
+                if (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) {
+                    first = b
+                } else if b == 0x2E || b == 0x21 || b == 0x3B || b == 0x0A {
+                    pendingBreak = true
+                } else if b == 0x3F {
+                    pendingBreak = true
+                    question = true
+                }
+            } else {
+                var value: UInt32
+                if lead < 0xE0 {
+                    value = UInt32(lead & 0x1F) << 6 | UInt32(utf8[position &+ 1] & 0x3F)
+                    position &+= 2
+                } else if lead < 0xF0 {
+                    value = UInt32(lead & 0x0F) << 12 | UInt32(utf8[position &+ 1] & 0x3F) << 6
+                        | UInt32(utf8[position &+ 2] & 0x3F)
+                    position &+= 3
+                } else {
+                    value = UInt32(lead & 0x07) << 18 | UInt32(utf8[position &+ 1] & 0x3F) << 12
+                        | UInt32(utf8[position &+ 2] & 0x3F) << 6 | UInt32(utf8[position &+ 3] & 0x3F)
+                    position &+= 4
+                }
+                switch Self.fold(value) {
+                case .none: break
+                case .one(let b): first = b
+                case .two(let a, let b):
+                    first = a
+                    second = b
+                }
+            }
+            if first == 0 {
+                if tokenStart >= 0 {
+                    tokens.append(tokenStart..<count)
+                    tokenStart = -1
+                    out[count] = Self.space
+                    from[count] = index
+                    to[count] = index &+ 1
+                    tokenOf[count] = -1
+                    count &+= 1
+                }
+            } else {
+                var letter = first
+                while letter != 0 {
+                    if tokenStart < 0 {
+                        // A sentence break seen since the last token starts a new sentence.
+                        if pendingBreak {
+                            if question { sentenceIsQuestion[sentenceIsQuestion.count &- 1] = true }
+                            if !tokens.isEmpty { sentenceIsQuestion.append(false) }
+                            pendingBreak = false
+                            question = false
+                        }
+                        tokenStart = count
+                        sentenceOfToken.append(Int32(sentenceIsQuestion.count &- 1))
+                        out[count] = letter
+                        from[count] = index
+                        to[count] = index &+ 1
+                        tokenOf[count] = Int32(tokens.count)
+                        count &+= 1
+                    } else if letter >= 0x61, out[count &- 1] == letter {
+                        // Doubled letters are written once ("opperiert" and "operiert" fold alike).
+                        to[count &- 1] = index &+ 1
+                    } else {
+                        out[count] = letter
+                        from[count] = index
+                        to[count] = index &+ 1
+                        tokenOf[count] = Int32(tokens.count)
+                        count &+= 1
+                    }
+                    letter = second
+                    second = 0
+                }
+            }
+            index &+= 1
+        }
+        if question { sentenceIsQuestion[sentenceIsQuestion.count &- 1] = true }
+        if tokenStart >= 0 {
+            tokens.append(tokenStart..<count)
+        } else if count > 0, out[count &- 1] == Self.space {
+            count &-= 1
+        }
+        return count
     }
 
     enum Folded {
@@ -146,9 +177,9 @@ struct FoldedText {
         case two(UInt8, UInt8)
     }
 
-    /// Folds one non-ASCII scalar.
-    static func fold(_ s: Unicode.Scalar) -> Folded {
-        switch s.value {
+    /// Folds one non-ASCII scalar (its value).
+    static func fold(_ value: UInt32) -> Folded {
+        switch value {
         case 0xE4, 0xC4: return .two(0x61, 0x65)  // ä
         case 0xF6, 0xD6: return .two(0x6F, 0x65)  // ö
         case 0xFC, 0xDC: return .two(0x75, 0x65)  // ü
@@ -183,24 +214,42 @@ struct FoldedText {
     }
 }
 
-/// The original text's scalars, decoded once and only when a hit needs them.
+/// The original text by Unicode scalar offset, for what only a hit needs (case checks, the
+/// matched text). One pass over the UTF-8 records where each scalar starts, the first time a
+/// hit asks; the scalars themselves are decoded from the UTF-8 where they are needed.
 struct OriginalScalars {
-    private var scalars: [Unicode.Scalar]?
+    /// UTF-8 offset of each scalar, then the UTF-8 length.
+    private var starts: [Int32] = []
+    private var utf8: [UInt8] = []
     let text: String
 
     init(_ text: String) { self.text = text }
 
-    mutating func get() -> [Unicode.Scalar] {
-        if let scalars { return scalars }
-        let decoded = Array(text.unicodeScalars)
-        scalars = decoded
-        return decoded
+    private mutating func prepare() {
+        guard starts.isEmpty else { return }
+        utf8 = Array(text.utf8)
+        starts.reserveCapacity(utf8.count + 1)
+        for (offset, byte) in utf8.enumerated() where byte & 0xC0 != 0x80 { starts.append(Int32(offset)) }
+        starts.append(Int32(utf8.count))
+    }
+
+    /// The scalar at scalar offset `index`.
+    mutating func scalar(_ index: Int) -> Unicode.Scalar {
+        prepare()
+        var bytes = utf8[Int(starts[index])..<Int(starts[index + 1])].makeIterator()
+        var decoder = UTF8()
+        if case .scalarValue(let scalar) = decoder.decode(&bytes) { return scalar }
+        return "\u{FFFD}"
+    }
+
+    /// Whether every scalar in `range` satisfies `predicate`.
+    mutating func allScalars(_ range: Range<Int>, _ predicate: (Unicode.Scalar) -> Bool) -> Bool {
+        range.allSatisfy { predicate(scalar($0)) }
     }
 
     /// The original text of scalars `range`.
     mutating func string(_ range: Range<Int>) -> String {
-        var view = String.UnicodeScalarView()
-        view.append(contentsOf: get()[range])
-        return String(view)
+        prepare()
+        return String(decoding: utf8[Int(starts[range.lowerBound])..<Int(starts[range.upperBound])], as: UTF8.self)
     }
 }

@@ -42,6 +42,14 @@ public struct PostboxStore: Sendable {
         try await committer.write(body)
     }
 
+    /// Runs `body` on a reader connection outside a transaction: every statement reads its own
+    /// snapshot. For reads of a single statement on every request (the session, a ticket's
+    /// scope, a page of messages), where the BEGIN and COMMIT a read transaction adds cost more
+    /// than the query; not for reads whose statements must agree with each other.
+    func readStatement<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await writer.unsafeRead(body)
+    }
+
     /// Path of the database file.
     public var path: String { writer.path }
 

@@ -49,7 +49,7 @@ public struct GRDBSessionRepository: SessionRepository {
     }
 
     public func session(tokenHash: [UInt8]) async throws -> StoredSession? {
-        try await store.writer.read { db in
+        try await store.readStatement { db in
             let request = SQLRequest<Row>(
                 cachedLiteral: """
                     SELECT s.id, s.user_id, s.last_seen_at, s.expires_at, u.login, u.role, u.status, u.organisation_id,

@@ -124,7 +124,7 @@ public struct GRDBTicketRepository: TicketRepository {
         """
 
     public func scope(ticketID: String) async throws -> TicketScope? {
-        try await store.writer.read { db in
+        try await store.readStatement { db in
             let request = SQLRequest<Row>(
                 cachedLiteral: """
                     SELECT \(Self.scopeColumns) FROM tickets t JOIN refs r ON r.id = t.ref_id
@@ -288,19 +288,27 @@ public struct GRDBTicketRepository: TicketRepository {
 
     public func messages(ticketID: String, before: Int?, limit: Int, viewer: Principal) async throws -> [Message] {
         let includeRevisions = viewer.role == .dpo
-        return try await store.writer.read { db in
+        // The ticket's data key never changes and a page is one statement: no transaction needed,
+        // unless the DPO's revisions are read too (they must agree with the page).
+        let read: @Sendable (Database) throws -> [Message] = { db in
             guard
                 let keyID = try String.fetchOne(
                     db, SQLRequest(cachedLiteral: "SELECT data_key_id FROM tickets WHERE id = \(ticketID)"))
             else { throw StoreError.notFound }
             let key = try store.vault.dataKey(db, id: keyID)
-            var sql: SQL = "SELECT * FROM messages WHERE ticket_id = \(ticketID)"
+            // Columns by position: a page decodes hundreds of values, and a lookup by name costs
+            // a lower-casing and a hash each.
+            var sql: SQL = """
+                SELECT id, seq, body, author_id, author_role, organisation_id, channel, ip_prefix, created_at,
+                       edited_at, held, special_categories
+                FROM messages WHERE ticket_id = \(ticketID)
+                """
             if viewer.role != .dpo { sql += " AND (held = 0 OR author_id = \(viewer.userID))" }
             if let before { sql += " AND seq < \(before)" }
             sql += " ORDER BY seq DESC LIMIT \(limit)"
-            let rows = try Row.fetchAll(db, SQLRequest(cachedLiteral: sql)).reversed()
-            return try rows.map { row in
-                let id: String = row["id"]
+            // A cursor hands out the statement's row without copying it; newest first, hence reversed.
+            let page = try Row.fetchCursor(db, SQLRequest(cachedLiteral: sql)).map { row -> Message in
+                let id: String = row[0]
                 var revisions: [MessageRevision] = []
                 if includeRevisions {
                     revisions = try Row.fetchAll(
@@ -318,13 +326,18 @@ public struct GRDBTicketRepository: TicketRepository {
                             revisedBy: rev["revised_by"], createdAt: rev["created_at"])
                     }
                 }
+                let origin = Origin(
+                    authorID: row[3], role: (row[4] as String?).flatMap(Role.init(rawValue:)), organisationID: row[5],
+                    channel: row[6], ipPrefix: row[7], createdAt: row[8])
                 return Message(
-                    id: id, ticketID: ticketID, seq: row["seq"],
-                    body: try key.openText([UInt8](row["body"] as Data), at: Self.location("messages", id, "body")),
-                    origin: Self.origin(row), editedAt: row["edited_at"], revisions: revisions,
-                    held: row["held"], categories: Self.categories(row["special_categories"]))
+                    id: id, ticketID: ticketID, seq: row[1],
+                    body: try key.openText([UInt8](row[2] as Data), at: Self.location("messages", id, "body")),
+                    origin: origin, editedAt: row[9], revisions: revisions, held: row[10],
+                    categories: Self.categories(row[11]))
             }
+            return try Array(page).reversed()
         }
+        return includeRevisions ? try await store.writer.read(read) : try await store.readStatement(read)
     }
 
     public func messageScope(id: String) async throws -> (ticket: TicketScope, authorID: String?, createdAt: Date)? {

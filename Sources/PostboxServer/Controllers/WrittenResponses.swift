@@ -1,0 +1,98 @@
+import Foundation
+import Hummingbird
+import Postbox
+
+// The message views are what a thread read and a post answer with: they write their JSON with
+// `JSONWriter` instead of going through `JSONEncoder` (a quarter of the CPU of reading 50
+// messages went to the encoder). Member names and the omission of nil members are those of the
+// synthesised `Encodable` conformances, which stay for the views that embed these ones;
+// `WrittenResponseTests` holds both outputs against each other.
+
+extension ResponseEncodable where Self: JSONWritable {
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var json = JSONWriter(capacity: 2048)
+        write(to: &json)
+        return Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: json.bytes)))
+    }
+}
+
+extension TicketController.MessagePage: JSONWritable {
+    func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.key("items")
+        json.beginArray()
+        for item in items { item.write(to: &json) }
+        json.endArray()
+        if let nextBefore { json.member("nextBefore", nextBefore) }
+        json.endObject()
+    }
+}
+
+extension TicketController.MessageView: JSONWritable {
+    func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.member("id", id)
+        json.member("ticketId", ticketId)
+        json.member("seq", seq)
+        json.member("body", body)
+        json.member("authorRole", authorRole)
+        json.member("mine", mine)
+        json.member("createdAt", createdAt)
+        json.member("editedAt", editedAt)
+        json.key("specialCategories")
+        json.strings(specialCategories)
+        json.member("held", held)
+        if let origin {
+            json.key("origin")
+            origin.write(to: &json)
+        }
+        if let revisions {
+            json.key("revisions")
+            json.beginArray()
+            for revision in revisions {
+                json.beginObject()
+                json.member("body", revision.body)
+                json.member("reason", revision.reason)
+                json.member("revisedBy", revision.revisedBy)
+                json.member("createdAt", revision.createdAt)
+                json.endObject()
+            }
+            json.endArray()
+        }
+        if let findings {
+            json.key("findings")
+            json.beginArray()
+            for finding in findings { finding.write(to: &json) }
+            json.endArray()
+        }
+        json.endObject()
+    }
+}
+
+extension OriginView: JSONWritable {
+    func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.member("authorId", authorId)
+        json.member("role", role)
+        json.member("organisationId", organisationId)
+        json.member("channel", channel)
+        json.member("ipPrefix", ipPrefix)
+        json.member("createdAt", createdAt)
+        json.endObject()
+    }
+}
+
+extension FindingView: JSONWritable {
+    func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.member("field", field)
+        json.member("category", category)
+        json.member("start", start)
+        json.member("end", end)
+        json.member("match", match)
+        json.member("suggestion", suggestion)
+        json.endObject()
+    }
+}
