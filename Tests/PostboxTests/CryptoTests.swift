@@ -57,6 +57,14 @@ struct CryptoTests {
         #expect(AssociatedData(domain: "d", "ab", "c") != AssociatedData(domain: "d", "a", "bc"))
     }
 
+    /// Stored data is bound to these exact bytes: a change of encoding would make it unreadable.
+    @Test func associatedDataEncodingIsStable() {
+        #expect(
+            AssociatedData(domain: "d", "ab", "ü").bytes
+                == [0, 0, 0, 1, 0x64, 0, 0, 0, 2, 0x61, 0x62, 0, 0, 0, 2, 0xC3, 0xBC])
+        #expect(AssociatedData(domain: "").bytes == [0, 0, 0, 0])
+    }
+
     @Test func truncatedOrUnknownVersionIsMalformed() {
         let key = SecretKey.random()
         var sealed = key.seal("x", at: location)

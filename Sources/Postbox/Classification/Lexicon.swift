@@ -26,5 +26,10 @@ struct Lexicon: Decodable {
     var coverageWords: [String]
     /// Persons and personal-fact words that keep a coverage question personal.
     var subjects: [String]
+    /// Words after which a capitalised word is a name ("Herr Krebs", "Dr. Blind").
+    var titles: [String]
+    /// Legal-form words after which the capitalised words before them are a firm's name
+    /// ("Werkstatt Krebs GmbH", "Engel & Völkers AG").
+    var companySuffixes: [String]
     var entries: [Entry]
 }

@@ -22,16 +22,16 @@ public final class SpecialCategoryClassifier: Sendable {
         let categories: [SpecialCategory]
         let pattern: Int
         let strength: Lexicon.Strength
-        let near: Set<Int>
-        let unless: Set<Int>
-        let block: Set<Int>
+        let near: PatternSet
+        let unless: PatternSet
+        let block: PatternSet
         let caseRule: CaseRule
         let suggestionDE: String?
         let suggestionEN: String?
 
         init(
-            categories: [SpecialCategory], pattern: Int, strength: Lexicon.Strength, near: Set<Int>, unless: Set<Int>,
-            block: Set<Int>, caseRule: CaseRule, suggestionDE: String?, suggestionEN: String?
+            categories: [SpecialCategory], pattern: Int, strength: Lexicon.Strength, near: PatternSet, unless: PatternSet,
+            block: PatternSet, caseRule: CaseRule, suggestionDE: String?, suggestionEN: String?
         ) {
             self.categories = categories
             self.pattern = pattern
@@ -80,6 +80,8 @@ public final class SpecialCategoryClassifier: Sendable {
         static let context: UInt8 = 8
         /// Starts a rule.
         static let rule: UInt8 = 16
+        /// A neutral phrase: masks what it covers.
+        static let neutral: UInt8 = 32
     }
 
     let patternInfo: [PatternInfo]
@@ -93,18 +95,19 @@ public final class SpecialCategoryClassifier: Sendable {
         static let title: UInt8 = 16
         static let german: UInt8 = 32
         static let english: UInt8 = 64
+        static let company: UInt8 = 128
     }
 
     static let germanWords = ["der", "die", "das", "und", "ist", "nicht", "bitte", "ich", "mit", "fuer", "ein", "eine", "den", "dem", "kunde", "kundin", "wir", "auf", "bei", "von", "zu", "hat", "sind", "termin"]
     static let englishWords = ["the", "and", "is", "not", "please", "i", "with", "for", "a", "an", "my", "to", "of", "customer", "we", "on", "at", "has", "are"]
     let rulesByPattern: [[Int]]
     let rules: [Rule]
-    let neutralPatterns: Set<Int>
     let anchors: [Int]
     let hypotheticals: [Int]
     let coverageWords: [Int]
     let subjects: [Int]
     let titles: [Int]
+    let companySuffixes: [Int]
     /// Default suggestion per category, German and English, indexed by ``SpecialCategory/order``.
     let defaultSuggestionsDE: [String?]
     let defaultSuggestionsEN: [String?]
@@ -163,16 +166,16 @@ public final class SpecialCategoryClassifier: Sendable {
             rules.append(
                 Rule(
                     categories: entry.categories ?? [], pattern: id, strength: entry.strength ?? .strong,
-                    near: Set((entry.near ?? []).map(context)), unless: Set((entry.unless ?? []).map(context)),
-                    block: Set((entry.blockTokens ?? []).map { intern($0, right: false) }), caseRule: caseRule,
+                    near: PatternSet((entry.near ?? []).map(context)), unless: PatternSet((entry.unless ?? []).map(context)),
+                    block: PatternSet((entry.blockTokens ?? []).map { intern($0, right: false) }), caseRule: caseRule,
                     suggestionDE: entry.suggestion?["de"], suggestionEN: entry.suggestion?["en"]))
         }
         anchors = lexicon.anchors.map { intern($0, right: true) }
         hypotheticals = lexicon.hypotheticals.map { intern($0, right: true) }
         coverageWords = lexicon.coverageWords.map { intern($0, right: true) }
         subjects = lexicon.subjects.map { intern($0, right: true) }
-        titles = ["herr", "herrn", "frau", "hr", "fr", "dr", "prof", "familie", "fam", "mr", "mrs", "ms", "miss", "dear", "sehr geehrter", "sehr geehrte"]
-            .map { intern($0, right: true) }
+        titles = lexicon.titles.map { intern($0, right: true) }
+        companySuffixes = lexicon.companySuffixes.map { intern($0, right: true) }
         let germanIDs = Self.germanWords.map { intern($0, right: true) }
         let englishIDs = Self.englishWords.map { intern($0, right: true) }
         var byPattern = [[Int]](repeating: [], count: patterns.count)
@@ -184,22 +187,22 @@ public final class SpecialCategoryClassifier: Sendable {
         for id in coverageWords { roles[id] |= RoleBit.coverage }
         for id in subjects { roles[id] |= RoleBit.subject }
         for id in titles { roles[id] |= RoleBit.title }
+        for id in companySuffixes { roles[id] |= RoleBit.company }
         for id in germanIDs { roles[id] |= RoleBit.german }
         for id in englishIDs { roles[id] |= RoleBit.english }
         var context = [Bool](repeating: false, count: patterns.count)
-        for rule in rules { for id in rule.near.union(rule.unless).union(rule.block) { context[id] = true } }
+        for rule in rules { for id in rule.near.ids + rule.unless.ids + rule.block.ids { context[Int(id)] = true } }
         self.patternInfo = patterns.indices.map { id in
             var flags: UInt8 = 0
             if patterns[id].left { flags |= PatternFlag.left }
             if patterns[id].right { flags |= PatternFlag.right }
             if !byPattern[id].isEmpty { flags |= PatternFlag.rule | PatternFlag.hit }
-            if neutral.contains(id) { flags |= PatternFlag.hit }
+            if neutral.contains(id) { flags |= PatternFlag.hit | PatternFlag.neutral }
             if context[id] { flags |= PatternFlag.context }
             return PatternInfo(length: Int32(patterns[id].bytes.count), flags: flags, roles: roles[id])
         }
         self.rules = rules
         self.rulesByPattern = byPattern
-        self.neutralPatterns = neutral
         // Word boundaries become spaces in the automaton's patterns (see ``AhoCorasick/scan(_:_:)``).
         self.automaton = AhoCorasick(
             patterns: patterns.map { ($0.left ? [FoldedText.space] : []) + $0.bytes + ($0.right ? [FoldedText.space] : []) })
@@ -263,13 +266,13 @@ public final class SpecialCategoryClassifier: Sendable {
 
         // 2. Neutral phrases mask the tokens they cover.
         var maskedTokens = [Bool](repeating: false, count: folded.tokens.count)
-        for hit in hits where neutralPatterns.contains(hit.pattern) {
+        for hit in hits where patternInfo[hit.pattern].flags & PatternFlag.neutral != 0 {
             for t in hit.firstToken...hit.lastToken { maskedTokens[t] = true }
         }
         let masked = maskedTokens
 
         /// Whether one of the context patterns `ids` starts within `window` tokens of the hit.
-        func occurs(_ ids: Set<Int>, near first: Int, _ last: Int, within window: Int = Self.window) -> Bool {
+        func occurs(_ ids: PatternSet, near first: Int, _ last: Int, within window: Int = Self.window) -> Bool {
             let low = first - window
             let high = last + window
             // Binary search for the first occurrence in the window; occurrences are sorted by token.
@@ -323,6 +326,7 @@ public final class SpecialCategoryClassifier: Sendable {
                 continue  // a name after a title ("Herr Krebs")
             }
             if isStreet(folded, token: hit.lastToken) { continue }
+            if isFirmName(folded, hit, tokenRoles, &original) { continue }
             for ruleID in ruleIDs {
                 let rule = rules[ruleID]
                 if !rule.block.isEmpty,
@@ -384,6 +388,27 @@ public final class SpecialCategoryClassifier: Sendable {
         return false
     }
 
+    /// Capitalised words right before a legal form are a firm's name ("Werkstatt Krebs GmbH",
+    /// "Blind & Partner KG"): the hit's words and those up to the legal form (at most two more)
+    /// start with a capital letter.
+    private func isFirmName(_ folded: FoldedText, _ hit: Hit, _ roles: [UInt8], _ original: inout OriginalScalars) -> Bool {
+        let limit = min(roles.count - 1, hit.lastToken + 3)
+        guard hit.lastToken < limit,
+            let suffix = (hit.lastToken + 1...limit).first(where: { roles[$0] & RoleBit.company != 0 })
+        else { return false }
+        // Two-letter forms only in capitals: "AG" is a firm, "aG" a disability mark.
+        let form = folded.tokens[suffix]
+        if form.count <= 2 {
+            let range = Int(folded.origin[form.lowerBound])..<Int(folded.originEnd[form.upperBound - 1])
+            if !original.allScalars(range, { !$0.properties.isLowercase }) { return false }
+        }
+        for token in hit.firstToken..<suffix {
+            let first = original.scalar(Int(folded.origin[folded.tokens[token].lowerBound]))
+            if !first.properties.isUppercase && !("0"..."9").contains(first) { return false }
+        }
+        return true
+    }
+
     private func caseMatches(_ rule: CaseRule, _ folded: FoldedText, _ hit: Hit, _ original: inout OriginalScalars)
         -> Bool
     {
@@ -401,3 +426,25 @@ public final class SpecialCategoryClassifier: Sendable {
 
 }
 
+
+/// A small set of pattern ids, sorted: membership by binary search, no hashing in the hot loop.
+struct PatternSet: Sendable {
+    let ids: [Int32]
+
+    init(_ ids: some Sequence<Int>) {
+        self.ids = Set(ids).map { Int32($0) }.sorted()
+    }
+
+    var isEmpty: Bool { ids.isEmpty }
+
+    func contains(_ id: Int) -> Bool {
+        var lower = 0
+        var upper = ids.count
+        let target = Int32(truncatingIfNeeded: id)
+        while lower < upper {
+            let mid = (lower &+ upper) / 2
+            if ids[mid] < target { lower = mid &+ 1 } else { upper = mid }
+        }
+        return lower < ids.count && ids[lower] == target
+    }
+}

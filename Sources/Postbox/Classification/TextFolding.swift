@@ -29,26 +29,32 @@ struct FoldedText {
         var text = text
         // Every scalar folds to at most as many bytes as its UTF-8 form (ä: 2 → "ae").
         let capacity = text.utf8.count + 1
+        // A token takes at least one byte and a separator.
+        let tokenCapacity = capacity / 2 + 1
         var tokens: [Range<Int>] = []
-        tokens.reserveCapacity(capacity / 4)
         var sentenceOfToken: [Int32] = []
-        sentenceOfToken.reserveCapacity(capacity / 4)
         var sentenceIsQuestion = [false]
         var origin: [Int32] = []
         var originEnd: [Int32] = []
         var tokenIndex: [Int32] = []
-        // The four per-byte arrays are written in place, uninitialised until written; locals
-        // inside the closures avoid dynamic exclusivity checks.
+        // The per-byte and per-token arrays are written in place, uninitialised until written;
+        // locals inside the closures avoid dynamic exclusivity checks.
         bytes = [UInt8](unsafeUninitializedCapacity: capacity) { out, outCount in
             origin = [Int32](unsafeUninitializedCapacity: capacity) { from, fromCount in
                 originEnd = [Int32](unsafeUninitializedCapacity: capacity) { to, toCount in
-                    tokenIndex = [Int32](unsafeUninitializedCapacity: capacity) { tokenOf, tokenCount in
-                        let count = text.withUTF8 { utf8 in
-                            Self.fold(
-                                utf8, out: out, from: from, to: to, tokenOf: tokenOf, tokens: &tokens,
-                                sentenceOfToken: &sentenceOfToken, sentenceIsQuestion: &sentenceIsQuestion)
+                    tokenIndex = [Int32](unsafeUninitializedCapacity: capacity) { tokenOf, tokenOfCount in
+                        tokens = [Range<Int>](unsafeUninitializedCapacity: tokenCapacity) { tokens, tokensCount in
+                            sentenceOfToken = [Int32](unsafeUninitializedCapacity: tokenCapacity) { sentences, sentencesCount in
+                                let (count, tokenCount) = text.withUTF8 { utf8 in
+                                    Self.fold(
+                                        utf8, out: out, from: from, to: to, tokenOf: tokenOf, tokens: tokens,
+                                        sentenceOfToken: sentences, sentenceIsQuestion: &sentenceIsQuestion)
+                                }
+                                tokenOfCount = count
+                                sentencesCount = tokenCount
+                            }
+                            tokensCount = sentenceOfToken.count
                         }
-                        tokenCount = count
                     }
                     toCount = tokenIndex.count
                 }
@@ -69,16 +75,19 @@ struct FoldedText {
     private static func fold(
         _ utf8: UnsafeBufferPointer<UInt8>, out: UnsafeMutableBufferPointer<UInt8>,
         from: UnsafeMutableBufferPointer<Int32>, to: UnsafeMutableBufferPointer<Int32>,
-        tokenOf: UnsafeMutableBufferPointer<Int32>, tokens: inout [Range<Int>], sentenceOfToken: inout [Int32],
-        sentenceIsQuestion: inout [Bool]
-    ) -> Int {
+        tokenOf: UnsafeMutableBufferPointer<Int32>, tokens: UnsafeMutableBufferPointer<Range<Int>>,
+        sentenceOfToken: UnsafeMutableBufferPointer<Int32>, sentenceIsQuestion: inout [Bool]
+    ) -> (bytes: Int, tokens: Int) {
         var count = 0
+        var tokenCount = 0
+        var sentence: Int32 = 0
         var index: Int32 = 0
         var tokenStart = -1
         var pendingBreak = false
         var question = false
         var position = 0
         let length = utf8.count
+        let asciiFold = Self.asciiTable
         while position < length {
             // The letters this scalar folds to (0, 1 or 2), or a separator.
             let lead = utf8[position]
@@ -86,15 +95,12 @@ struct FoldedText {
             var second: UInt8 = 0
             if lead < 0x80 {
                 position &+= 1
-                var b = lead
-                if b >= 0x41 && b <= 0x5A { b &+= 0x20 }
-                if (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) {
-                    first = b
-                } else if b == 0x2E || b == 0x21 || b == 0x3B || b == 0x0A {
+                let folded = asciiFold[Int(lead)]
+                if folded < Self.breakMark {
+                    first = folded
+                } else if folded != Self.otherMark {
                     pendingBreak = true
-                } else if b == 0x3F {
-                    pendingBreak = true
-                    question = true
+                    if folded == Self.questionMark { question = true }
                 }
             } else {
                 var value: UInt32
@@ -120,7 +126,8 @@ struct FoldedText {
             }
             if first == 0 {
                 if tokenStart >= 0 {
-                    tokens.append(tokenStart..<count)
+                    tokens[tokenCount] = tokenStart..<count
+                    tokenCount &+= 1
                     tokenStart = -1
                     out[count] = Self.space
                     from[count] = index
@@ -134,17 +141,20 @@ struct FoldedText {
                     if tokenStart < 0 {
                         // A sentence break seen since the last token starts a new sentence.
                         if pendingBreak {
-                            if question { sentenceIsQuestion[sentenceIsQuestion.count &- 1] = true }
-                            if !tokens.isEmpty { sentenceIsQuestion.append(false) }
+                            if question { sentenceIsQuestion[Int(sentence)] = true }
+                            if tokenCount > 0 {
+                                sentenceIsQuestion.append(false)
+                                sentence &+= 1
+                            }
                             pendingBreak = false
                             question = false
                         }
                         tokenStart = count
-                        sentenceOfToken.append(Int32(sentenceIsQuestion.count &- 1))
+                        sentenceOfToken[tokenCount] = sentence
                         out[count] = letter
                         from[count] = index
                         to[count] = index &+ 1
-                        tokenOf[count] = Int32(tokens.count)
+                        tokenOf[count] = Int32(truncatingIfNeeded: tokenCount)
                         count &+= 1
                     } else if letter >= 0x61, out[count &- 1] == letter {
                         // Doubled letters are written once ("opperiert" and "operiert" fold alike).
@@ -153,7 +163,7 @@ struct FoldedText {
                         out[count] = letter
                         from[count] = index
                         to[count] = index &+ 1
-                        tokenOf[count] = Int32(tokens.count)
+                        tokenOf[count] = Int32(truncatingIfNeeded: tokenCount)
                         count &+= 1
                     }
                     letter = second
@@ -162,14 +172,35 @@ struct FoldedText {
             }
             index &+= 1
         }
-        if question { sentenceIsQuestion[sentenceIsQuestion.count &- 1] = true }
+        if question { sentenceIsQuestion[Int(sentence)] = true }
         if tokenStart >= 0 {
-            tokens.append(tokenStart..<count)
+            tokens[tokenCount] = tokenStart..<count
+            tokenCount &+= 1
         } else if count > 0, out[count &- 1] == Self.space {
             count &-= 1
         }
-        return count
+        return (count, tokenCount)
     }
+
+    /// What each ASCII byte folds to: a lower-case letter or digit, or one of the marks below.
+    static let breakMark: UInt8 = 0xFD
+    static let questionMark: UInt8 = 0xFE
+    static let otherMark: UInt8 = 0xFF
+    /// Allocated once and never freed or written after, so reading it from any thread is safe.
+    private nonisolated(unsafe) static let asciiTable: UnsafeBufferPointer<UInt8> = {
+        let table = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 128)
+        for b in 0..<128 {
+            table[b] =
+                switch b {
+                case 0x41...0x5A: UInt8(b + 0x20)
+                case 0x61...0x7A, 0x30...0x39: UInt8(b)
+                case 0x2E, 0x21, 0x3B, 0x0A: breakMark
+                case 0x3F: questionMark
+                default: otherMark
+                }
+        }
+        return UnsafeBufferPointer(table)
+    }()
 
     enum Folded {
         case none
