@@ -12,7 +12,8 @@ struct WrittenResponseTests {
     static let awkward = [
         "", "plain", "Grüße aus Köln 👋🏽 — ß", "quote \" backslash \\ slash / end",
         "line\nbreak\r\ttab \u{08}\u{0C} nul \u{0} bell \u{07} unit \u{1F} del \u{7F}",
-        "</script><script>alert(1)</script>", "\u{2028}\u{2029} separators", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 \u{FEFF} bom",
+        "</script><script>alert(1)</script>", "abcdefghijklmnop\"", "0123456789abcdef\u{1}tail", String(repeating: "x", count: 15) + "\\",
+        String(repeating: "grün ", count: 40) + "\n" + String(repeating: "ok ", count: 9), "\u{2028}\u{2029} separators", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 \u{FEFF} bom",
     ]
 
     func encoderJSON(_ value: some Encodable) throws -> Any {

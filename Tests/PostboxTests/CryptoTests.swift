@@ -57,6 +57,19 @@ struct CryptoTests {
         #expect(AssociatedData(domain: "d", "ab", "c") != AssociatedData(domain: "d", "a", "bc"))
     }
 
+    @Test func base64URLRoundTripsAndRefusesOtherAlphabets() {
+        for length in 0..<40 {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 250) }
+            let text = Base64URL.encode(bytes)
+            #expect(!text.contains("=") && !text.contains("+") && !text.contains("/"))
+            #expect(Base64URL.decode(text) == bytes)
+        }
+        #expect(Base64URL.decode("-_8") == [0xFB, 0xFF])
+        for bad in ["ab+c", "ab/c", "abc=", "ab c", "äbcd", String(repeating: "A", count: 260)] {
+            #expect(Base64URL.decode(bad) == nil, "\(bad)")
+        }
+    }
+
     /// Stored data is bound to these exact bytes: a change of encoding would make it unreadable.
     @Test func associatedDataEncodingIsStable() {
         #expect(

@@ -61,7 +61,11 @@ public struct KeyVault: Sendable {
     func dataKey(_ db: Database, id: String) throws -> SecretKey {
         guard let row = try Row.fetchOne(db, SQLRequest(cachedLiteral: "SELECT master_key_id, wrapped FROM data_keys WHERE id = \(id)"))
         else { throw StoreError.notFound }
-        let wrapped = WrappedKey(masterKeyID: row["master_key_id"], bytes: [UInt8](row["wrapped"] as Data))
+        return try unwrap(WrappedKey(masterKeyID: row[0], bytes: [UInt8](row[1] as Data)), id: id)
+    }
+
+    /// Unwraps data key `id` read by the caller (the post path reads it with the ticket).
+    func unwrap(_ wrapped: WrappedKey, id: String) throws -> SecretKey {
         do {
             return try keyRing.unwrap(wrapped, dataKeyID: id)
         } catch let error as CryptoError where error == .unknownKeyID {

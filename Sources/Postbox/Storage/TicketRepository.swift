@@ -258,21 +258,33 @@ public struct GRDBTicketRepository: TicketRepository {
     ) async throws -> Message {
         let messageID = UUID().uuidString.lowercased()
         return try await store.write { db in
+            // One statement for what posting needs to know: the ticket, whether its subject is
+            // restricted, its wrapped data key and the last sequence number.
             guard
                 let row = try Row.fetchOne(
-                    db, SQLRequest(cachedLiteral: "SELECT status, closed_at, data_key_id, subject_id FROM tickets WHERE id = \(ticketID)"))
+                    db,
+                    SQLRequest(
+                        cachedLiteral: """
+                            SELECT t.status, t.closed_at, t.data_key_id, t.subject_id, s.restricted_at IS NOT NULL,
+                                   k.master_key_id, k.wrapped,
+                                   (SELECT MAX(seq) FROM messages WHERE ticket_id = t.id)
+                            FROM tickets t LEFT JOIN subjects s ON s.id = t.subject_id
+                            LEFT JOIN data_keys k ON k.id = t.data_key_id
+                            WHERE t.id = \(ticketID)
+                            """))
             else { throw StoreError.notFound }
-            try GRDBSubjectRepository.requireUnrestricted(db, subjectID: row["subject_id"])
-            let current = TicketStatus(rawValue: row["status"]) ?? .open
-            let next = try transition(current, row["closed_at"])
-            let key = try store.vault.dataKey(db, id: row["data_key_id"])
-            let seq =
-                (try Int.fetchOne(db, SQLRequest(cachedLiteral: "SELECT MAX(seq) FROM messages WHERE ticket_id = \(ticketID)"))
-                    ?? 0) + 1
+            let subjectID: String? = row[3]
+            if row[4] as Bool? == true { throw PostboxError.subjectRestricted }
+            let current = TicketStatus(rawValue: row[0]) ?? .open
+            let closedAtBefore: Date? = row[1]
+            let next = try transition(current, closedAtBefore)
+            guard let masterKeyID = row[5] as String?, let wrapped = row[6] as Data? else { throw StoreError.notFound }
+            let key = try store.vault.unwrap(WrappedKey(masterKeyID: masterKeyID, bytes: [UInt8](wrapped)), id: row[2])
+            let seq = (row[7] as Int? ?? 0) + 1
             try insertMessage(
                 db, id: messageID, ticketID: ticketID, seq: seq, body: body, key: key, origin: origin, screening: screening,
-                subjectID: row["subject_id"])
-            let closedAt: Date? = next == .closed ? (row["closed_at"] as Date?) : nil
+                subjectID: subjectID)
+            let closedAt: Date? = next == .closed ? closedAtBefore : nil
             try db.run(
                 literal: """
                     UPDATE tickets SET status = \(next.rawValue), closed_at = \(closedAt),

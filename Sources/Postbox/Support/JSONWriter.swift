@@ -160,6 +160,19 @@ public struct JSONWriter {
     private static let nullBytes: [UInt8] = Array("null".utf8)
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// Whether one of the eight bytes is a control character, `"` or `\` (the classic
+    /// "has zero byte" bit trick, applied to `< 0x20`, `== 0x22` and `== 0x5C`).
+    @inline(__always) static func needsEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let control = (word &- ones &* 0x20) & ~word & highs
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        let zeroQuote = (quote &- ones) & ~quote & highs
+        let zeroBackslash = (backslash &- ones) & ~backslash & highs
+        return (control | zeroQuote | zeroBackslash) != 0
+    }
+
     private mutating func separator() {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
     }
@@ -182,7 +195,15 @@ public struct JSONWriter {
         var runStart = 0
         var i = 0
         let count = utf8.count
+        let base = UnsafeRawPointer(utf8.baseAddress)
         while i < count {
+            // Eight bytes at a time while none of them needs escaping (a message body mostly).
+            if let base {
+                while i &+ 8 <= count, !Self.needsEscape(base.loadUnaligned(fromByteOffset: i, as: UInt64.self)) {
+                    i &+= 8
+                }
+                if i >= count { break }
+            }
             let b = utf8[i]
             if b >= 0x20 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") {
                 i += 1
