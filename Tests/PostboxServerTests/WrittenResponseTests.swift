@@ -63,6 +63,28 @@ struct WrittenResponseTests {
         #expect(try writtenJSON(empty) as? NSDictionary == encoderJSON(empty) as? NSDictionary)
     }
 
+    @Test(arguments: [Role.advisor, .member])
+    func aTicketPageReadsBackAsTheEncodersPage(role: Role) throws {
+        let principal = Principal(
+            userID: "u-2", login: "x", role: role, organisationID: nil, sessionID: "s", consentVersion: nil)
+        let items = Self.awkward.enumerated().map { i, title in
+            TicketController.TicketView(
+                Ticket(
+                    id: "t-\(i)", referenceID: "r-\(i)", referenceKind: i.isMultiple(of: 2) ? .contract : .referral,
+                    referenceNumber: "KV-\(i)/\"x\"", subjectID: nil, status: i.isMultiple(of: 3) ? .closed : .open,
+                    assigneeID: i.isMultiple(of: 2) ? "a-\(i)" : nil, title: title,
+                    origin: message("", seq: i + 1, edited: false, revisions: 0).origin,
+                    lastActivityAt: Date(timeIntervalSince1970: 1_795_200_000.25 + Double(i))),
+                for: principal)
+        }
+        for cursor in [nil, "eyJ0IjoiMjAyNi0xMS0yMiJ9"] {
+            let page = TicketController.TicketPage(items: items, nextCursor: cursor)
+            let expected = try encoderJSON(page) as? NSDictionary
+            #expect(expected != nil)
+            #expect(try writtenJSON(page) as? NSDictionary == expected)
+        }
+    }
+
     @Test func aPostAnswerWithFindingsReadsBackAsTheEncoders() throws {
         let principal = Principal(
             userID: "u-1", login: "x", role: .advisor, organisationID: "o", sessionID: "s", consentVersion: "1")

@@ -155,9 +155,16 @@ public struct GRDBTicketRepository: TicketRepository {
         return try Row.fetchOne(db, request).map { try decodeTicket($0, db) }
     }
 
+    /// A ticket from a row of `scopeColumns`; with `key_master` and `key_wrapped` in the row
+    /// (the list reads them in the same statement) the data key is not read again.
     private func decodeTicket(_ row: Row, _ db: Database) throws -> Ticket {
         let id: String = row["id"]
-        let key = try store.vault.dataKey(db, id: row["data_key_id"])
+        let key: SecretKey
+        if let master = row["key_master"] as String?, let wrapped = row["key_wrapped"] as Data? {
+            key = try store.vault.unwrap(WrappedKey(masterKeyID: master, bytes: [UInt8](wrapped)), id: row["data_key_id"])
+        } else {
+            key = try store.vault.dataKey(db, id: row["data_key_id"])
+        }
         return Ticket(
             id: id, referenceID: row["ref_id"], referenceKind: ReferenceKind(rawValue: row["ref_kind"]) ?? .contract,
             referenceNumber: row["ref_number"], subjectID: row["subject_id"],
@@ -197,8 +204,10 @@ public struct GRDBTicketRepository: TicketRepository {
             return ([], [])
         }
         var sql: SQL = """
-            SELECT \(Self.scopeColumns), t.last_activity_at AS activity_text
+            SELECT \(Self.scopeColumns), t.last_activity_at AS activity_text,
+                   k.master_key_id AS key_master, k.wrapped AS key_wrapped
             FROM tickets t JOIN refs r ON r.id = t.ref_id LEFT JOIN subjects s ON s.id = t.subject_id
+            LEFT JOIN data_keys k ON k.id = t.data_key_id
             WHERE \(filter)
             """
         if let status { sql += " AND t.status = \(status.rawValue)" }
