@@ -191,10 +191,11 @@ public struct TicketService: Sendable {
     {
         try requireConsent(principal)
         guard (1...100).contains(limit) else { throw PostboxError.invalid([.init(field: "limit", message: "must be 1-100")]) }
-        guard let scope = try await tickets.scope(ticketID: ticketID), ReadTicketRule().permits(principal, scope) else {
-            throw Self.notFound
-        }
-        let messages = try await tickets.messages(ticketID: ticketID, before: before, limit: limit, viewer: principal)
+        guard
+            let messages = try await tickets.messages(
+                ticketID: ticketID, before: before, limit: limit, viewer: principal,
+                permitted: { ReadTicketRule().permits(principal, $0) })
+        else { throw Self.notFound }
         try await audit.record(
             .by(principal.actor(ipPrefix: ipPrefix), .messagesRead, objectType: "ticket", objectID: ticketID))
         return messages

@@ -23,8 +23,12 @@ public protocol TicketRepository: Sendable {
         ticketID: String, body: String, screening: Screening, origin: Origin,
         transition: @escaping @Sendable (TicketStatus, Date?) throws -> TicketStatus, audit: AuditDraft
     ) async throws -> Message
-    /// Messages of a ticket; held messages only for their author and the DPO (`viewer`).
-    func messages(ticketID: String, before: Int?, limit: Int, viewer: Principal) async throws -> [Message]
+    /// Messages of a ticket; held messages only for their author and the DPO (`viewer`). Nil when
+    /// there is no such ticket or `permitted` refuses its scope (checked in the same read).
+    func messages(
+        ticketID: String, before: Int?, limit: Int, viewer: Principal,
+        permitted: @escaping @Sendable (TicketScope) -> Bool
+    ) async throws -> [Message]?
     func update(ticketID: String, status: TicketStatus?, assigneeID: String??, audit: AuditDraft) async throws -> Ticket
     /// The id of the active advisor with `login`, or nil.
     func advisorID(login: String) async throws -> String?
@@ -307,16 +311,32 @@ public struct GRDBTicketRepository: TicketRepository {
         }
     }
 
-    public func messages(ticketID: String, before: Int?, limit: Int, viewer: Principal) async throws -> [Message] {
+    public func messages(
+        ticketID: String, before: Int?, limit: Int, viewer: Principal,
+        permitted: @escaping @Sendable (TicketScope) -> Bool
+    ) async throws -> [Message]? {
         let includeRevisions = viewer.role == .dpo
-        // The ticket's data key never changes and a page is one statement: no transaction needed,
-        // unless the DPO's revisions are read too (they must agree with the page).
-        let read: @Sendable (Database) throws -> [Message] = { db in
+        // The ticket row and a page are read outside a transaction (a ticket's data key never
+        // changes), unless the DPO's revisions are read too (they must agree with the page).
+        let read: @Sendable (Database) throws -> [Message]? = { db in
+            // The ticket's scope for the access check and its wrapped data key, in one statement.
             guard
-                let keyID = try String.fetchOne(
-                    db, SQLRequest(cachedLiteral: "SELECT data_key_id FROM tickets WHERE id = \(ticketID)"))
-            else { throw StoreError.notFound }
-            let key = try store.vault.dataKey(db, id: keyID)
+                let ticket = try Row.fetchOne(
+                    db,
+                    SQLRequest(
+                        cachedLiteral: """
+                            SELECT \(Self.scopeColumns), k.master_key_id AS key_master, k.wrapped AS key_wrapped
+                            FROM tickets t JOIN refs r ON r.id = t.ref_id LEFT JOIN subjects s ON s.id = t.subject_id
+                            LEFT JOIN data_keys k ON k.id = t.data_key_id
+                            WHERE t.id = \(ticketID)
+                            """)),
+                permitted(Self.scope(ticket))
+            else { return nil }
+            guard let master = ticket["key_master"] as String?, let wrapped = ticket["key_wrapped"] as Data? else {
+                throw StoreError.notFound
+            }
+            let key = try store.vault.unwrap(
+                WrappedKey(masterKeyID: master, bytes: [UInt8](wrapped)), id: ticket["data_key_id"])
             // Columns by position: a page decodes hundreds of values, and a lookup by name costs
             // a lower-casing and a hash each.
             var sql: SQL = """
