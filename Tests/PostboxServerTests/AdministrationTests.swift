@@ -53,6 +53,32 @@ struct AdministrationTests {
         }
     }
 
+    /// Found by the contract fuzzing: an organisation name with C1 control characters, 201 code
+    /// points long with a leading newline, was stored (trimmed to 200, controls kept).
+    @Test func namesWithControlCharactersOrOverTheDocumentedLengthAreRefused() async throws {
+        try await TestServer.run { server in
+            let admin = try await server.adminToken()
+            let tooLong = "\n" + String(repeating: "*", count: 200)
+            for (i, name) in ["Makler\u{8C} GmbH", "Makler\u{92}", tooLong, "   ", "Zeile\nzwei"].enumerated() {
+                let response = try await server.client.sendJSON(
+                    .POST, server.url("/v1/organisations"), ["name": name, "partnerNumber": "P-\(i)"],
+                    headers: server.bearer(admin))
+                #expect(response.status == 422, "\(name.debugDescription)")
+            }
+            let fits = try await server.client.sendJSON(
+                .POST, server.url("/v1/organisations"), ["name": " " + String(repeating: "m", count: 199), "partnerNumber": "P-9"],
+                headers: server.bearer(admin))
+            #expect(fits.status == 201)
+            #expect(try fits.json()["name"] as? String == String(repeating: "m", count: 199))
+            for displayName in ["Bo\u{85}b", "\t" + String(repeating: "b", count: 200)] {
+                let response = try await server.client.sendJSON(
+                    .POST, server.url("/v1/users"), ["login": "bob", "role": "advisor", "displayName": displayName],
+                    headers: server.bearer(admin))
+                #expect(response.status == 422, "\(displayName.debugDescription)")
+            }
+        }
+    }
+
     @Test func disablingAUserEndsTheirSessionsAndAdminsCannotDisableThemselves() async throws {
         try await TestServer.run { server in
             let admin = try await server.adminToken()

@@ -37,15 +37,14 @@ public struct AccountService: Sendable {
     /// Creates a pending account and returns it with its activation code (shown once, stored hashed).
     public func createUser(_ new: NewUser, by actor: Actor?) async throws -> (user: User, activationCode: String) {
         var new = new
-        new.displayName = new.displayName.trimmingCharacters(in: .whitespacesAndNewlines)
+        let displayName = FreeText.clean(new.displayName, multiline: false, maxLength: Limits.displayNameMaxLength)
+        new.displayName = displayName ?? ""
         new.memberNumber = new.memberNumber.map(Identifier.memberNumber)
         var issues: [PostboxError.FieldIssue] = []
         if !Self.isValidLogin(new.login) {
             issues.append(.init(field: "login", message: "1-64 characters: letters, digits, '.', '_', '-', '@'"))
         }
-        if new.displayName.isEmpty || new.displayName.count > Limits.displayNameMaxLength
-            || new.displayName.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) })
-        {
+        if new.displayName.isEmpty {
             issues.append(.init(field: "displayName", message: "1-\(Limits.displayNameMaxLength) printable characters"))
         }
         if new.role == .broker, new.organisationID == nil {
@@ -166,16 +165,18 @@ public struct AccountService: Sendable {
     public func createOrganisation(name: String, partnerNumber: String, by principal: Principal, ipPrefix: String?)
         async throws -> Organisation
     {
-        let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        let cleaned = FreeText.clean(name, multiline: false, maxLength: 200)
         let partner = partnerNumber.trimmingCharacters(in: .whitespacesAndNewlines)
         var issues: [PostboxError.FieldIssue] = []
-        if name.isEmpty || name.count > 200 { issues.append(.init(field: "name", message: "1-200 characters")) }
+        if cleaned?.isEmpty ?? true {
+            issues.append(.init(field: "name", message: "1-200 printable characters on one line"))
+        }
         if partner.isEmpty || partner.count > 32 || !partner.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) {
             issues.append(.init(field: "partnerNumber", message: "1-32 letters, digits or '-'"))
         }
         guard issues.isEmpty else { throw PostboxError.invalid(issues) }
         return try await organisations.create(
-            name: name, partnerNumber: partner,
+            name: cleaned ?? "", partnerNumber: partner,
             audit: .by(principal.actor(ipPrefix: ipPrefix), .organisationCreated, objectType: "organisation"))
     }
 

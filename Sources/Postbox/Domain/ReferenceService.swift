@@ -27,7 +27,7 @@ public struct ReferenceService: Sendable {
             if required { issues.append(.init(field: field, message: "is required")) }
             return nil
         }
-        guard let text = FreeText.clean(raw, multiline: false), (1...100).contains(text.count) else {
+        guard let text = FreeText.clean(raw, multiline: false, maxLength: 100), (1...100).contains(text.count) else {
             issues.append(.init(field: field, message: "1-100 printable characters"))
             return nil
         }
@@ -218,7 +218,7 @@ public struct ReferenceService: Sendable {
             return value
         }
         let remarks = input.remarks.flatMap { raw -> String? in
-            guard let text = FreeText.clean(raw, multiline: true), text.count <= settings.text.remarksMaxLength else {
+            guard let text = FreeText.clean(raw, multiline: true, maxLength: settings.text.remarksMaxLength) else {
                 issues.append(.init(field: "remarks", message: "at most \(settings.text.remarksMaxLength) printable characters"))
                 return nil
             }

@@ -168,8 +168,11 @@ public enum IdentifierKind: String, Sendable, CaseIterable, Codable {
 /// Text rules for free text people type (titles, bodies, remarks).
 public enum FreeText {
     /// Trims, normalises line breaks, and rejects control characters other than newline and tab.
-    /// Returns nil when the text holds other control characters.
-    public static func clean(_ raw: String, multiline: Bool) -> String? {
+    /// Returns nil when the text holds other control characters, or more than `maxLength`
+    /// Unicode scalars as sent (the API document's `maxLength` counts code points of the value
+    /// as sent, whitespace included).
+    public static func clean(_ raw: String, multiline: Bool, maxLength: Int) -> String? {
+        guard raw.unicodeScalars.count <= maxLength else { return nil }
         if let decided = quickClean(raw, multiline: multiline) { return decided }
         let text = raw.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
             .trimmingCharacters(in: .whitespacesAndNewlines)

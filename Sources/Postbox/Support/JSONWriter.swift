@@ -153,6 +153,22 @@ public struct JSONWriter {
         bool(value)
     }
 
+    /// `"name":{…}`, left out when nil.
+    public mutating func member(_ name: StaticString, _ value: (some JSONWritable)?) {
+        guard let value else { return }
+        key(name)
+        value.write(to: &self)
+    }
+
+    /// `"name":[…]`, left out when nil (an empty array is written).
+    public mutating func member(_ name: StaticString, _ values: [some JSONWritable]?) {
+        guard let values else { return }
+        key(name)
+        beginArray()
+        for value in values { value.write(to: &self) }
+        endArray()
+    }
+
     // MARK: Internals
 
     private static let trueBytes: [UInt8] = Array("true".utf8)

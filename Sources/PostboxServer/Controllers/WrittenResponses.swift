@@ -21,10 +21,7 @@ extension ResponseEncodable where Self: JSONWritable {
 extension TicketController.MessagePage: JSONWritable {
     func write(to json: inout JSONWriter) {
         json.beginObject()
-        json.key("items")
-        json.beginArray()
-        for item in items { item.write(to: &json) }
-        json.endArray()
+        json.member("items", items)
         if let nextBefore { json.member("nextBefore", nextBefore) }
         json.endObject()
     }
@@ -44,29 +41,20 @@ extension TicketController.MessageView: JSONWritable {
         json.key("specialCategories")
         json.strings(specialCategories)
         json.member("held", held)
-        if let origin {
-            json.key("origin")
-            origin.write(to: &json)
-        }
-        if let revisions {
-            json.key("revisions")
-            json.beginArray()
-            for revision in revisions {
-                json.beginObject()
-                json.member("body", revision.body)
-                json.member("reason", revision.reason)
-                json.member("revisedBy", revision.revisedBy)
-                json.member("createdAt", revision.createdAt)
-                json.endObject()
-            }
-            json.endArray()
-        }
-        if let findings {
-            json.key("findings")
-            json.beginArray()
-            for finding in findings { finding.write(to: &json) }
-            json.endArray()
-        }
+        json.member("origin", origin)
+        json.member("revisions", revisions)
+        json.member("findings", findings)
+        json.endObject()
+    }
+}
+
+extension TicketController.MessageView.Revision: JSONWritable {
+    func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.member("body", body)
+        json.member("reason", reason)
+        json.member("revisedBy", revisedBy)
+        json.member("createdAt", createdAt)
         json.endObject()
     }
 }
@@ -100,10 +88,7 @@ extension FindingView: JSONWritable {
 extension TicketController.TicketPage: JSONWritable {
     func write(to json: inout JSONWriter) {
         json.beginObject()
-        json.key("items")
-        json.beginArray()
-        for item in items { item.write(to: &json) }
-        json.endArray()
+        json.member("items", items)
         json.member("nextCursor", nextCursor)
         json.endObject()
     }
@@ -123,10 +108,7 @@ extension TicketController.TicketView: JSONWritable {
         json.member("assigneeId", assigneeId)
         json.member("createdAt", createdAt)
         json.member("lastActivityAt", lastActivityAt)
-        if let origin {
-            json.key("origin")
-            origin.write(to: &json)
-        }
+        json.member("origin", origin)
         json.endObject()
     }
 }
