@@ -25,6 +25,19 @@ struct SpecialCategoryPolicyTests {
             #expect(finding["start"] as? Int == 10)
             #expect(finding["end"] as? Int == 21)
             #expect(finding["suggestion"] as? String == "Bitte laut und deutlich klingeln.")
+
+            // Found by the contract fuzzing: "c" and 20,000 skin-tone modifiers is one Character but
+            // 20,001 code points, over the documented maxLength (which counts code points).
+            let modifiers = "c" + String(repeating: "\u{1F3FB}", count: 20_000)
+            let tooLong = try await server.client.sendJSON(
+                .POST, server.url("/v1/classify"), ["text": modifiers], headers: server.bearer(world.brokerA.token))
+            #expect(tooLong.status == 422)
+            let ticket = try await server.client.sendJSON(
+                .POST, server.url("/v1/tickets"),
+                ["reference": ["kind": "contract", "number": World.contract], "subject": "c" + String(repeating: "\u{1F3FB}", count: 200),
+                 "body": "x"],
+                headers: server.bearer(world.advisor.token))
+            #expect(ticket.status == 422)
         }
     }
 

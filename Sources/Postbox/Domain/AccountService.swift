@@ -76,7 +76,7 @@ public struct AccountService: Sendable {
     {
         var issues: [PostboxError.FieldIssue] = []
         if !Self.isValidLogin(login) { issues.append(.init(field: "login", message: "invalid login")) }
-        if activationCode.isEmpty || activationCode.count > 64 {
+        if activationCode.isEmpty || activationCode.unicodeScalars.count > 64 {
             issues.append(.init(field: "activationCode", message: "invalid activation code"))
         }
         issues += passwordPolicy.issues(password, login: login)

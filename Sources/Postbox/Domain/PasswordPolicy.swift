@@ -18,7 +18,7 @@ public struct PasswordPolicy: Sendable {
     public func issues(_ password: String, login: String) -> [PostboxError.FieldIssue] {
         let message: String? =
             if password.count < Self.minLength { "at least \(Self.minLength) characters" }
-            else if password.count > Self.maxLength { "at most \(Self.maxLength) characters" }
+            else if password.unicodeScalars.count > Self.maxLength { "at most \(Self.maxLength) characters" }
             else if password.lowercased() == login.lowercased() { "must not be the login" }
             else if common.contains(password.lowercased()) { "is one of the most common passwords" }
             else { nil }

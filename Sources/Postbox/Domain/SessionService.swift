@@ -58,8 +58,9 @@ public struct SessionService: Sendable {
     /// answer after the same Argon2id work. After too many failures the login (or the
     /// address) is locked and the answer is 429 with `retryAfter`.
     public func login(login: String, password: String, ipPrefix: String?) async throws -> IssuedSession {
-        guard (1...AccountService.Limits.loginMaxLength).contains(login.count),
-            (1...PasswordPolicy.maxLength).contains(password.count)
+        // Lengths in code points, as the API document's maxLength counts them.
+        guard (1...AccountService.Limits.loginMaxLength).contains(login.unicodeScalars.count),
+            (1...PasswordPolicy.maxLength).contains(password.unicodeScalars.count)
         else { throw PostboxError.invalid([.init(field: "login", message: "login and password are required (bounded length)")]) }
         let anonymous = Actor.anonymous(ipPrefix: ipPrefix)
         let attempted = attemptedLoginHash(login)

@@ -42,7 +42,7 @@ struct ClassificationController {
         router.post("/v1/classify") { request, context -> ClassifyResponse in
             _ = try context.requirePrincipal()
             let body = try await request.decodeJSON(as: ClassifyRequest.self, context: context)
-            guard body.text.count <= maxLength else {
+            guard body.text.unicodeScalars.count <= maxLength else {
                 throw PostboxError.invalid([.init(field: "text", message: "at most \(maxLength) characters")])
             }
             let result = SpecialCategoryClassifier.standard.classify(body.text)
