@@ -35,22 +35,31 @@ public struct AttachmentService: Sendable {
         try ConsentRule(currentVersion: termsVersion).requireAccepted(principal)
     }
 
+    /// Proof that a principal may upload to a ticket, checked once, before the body is read.
+    /// Only ``authorizeUpload(ticketID:by:)`` makes one; the store checks existence and
+    /// restriction again inside the write.
+    public struct UploadPermit: Sendable {
+        let ticketID: String
+        let principal: Principal
+    }
+
     /// Whether `principal` may upload to `ticketID` (checked before the body is read).
-    public func authorizeUpload(ticketID: String, by principal: Principal) async throws {
+    public func authorizeUpload(ticketID: String, by principal: Principal) async throws -> UploadPermit {
         try requireConsent(principal)
         guard let scope = try await tickets.scope(ticketID: ticketID),
             ReplyTicketRule().permits(principal, scope.unrestricted)
         else { throw TicketService.notFound }
         if scope.restricted { throw PostboxError.subjectRestricted }
+        return UploadPermit(ticketID: ticketID, principal: principal)
     }
 
     /// Stores a file on a ticket: type by magic bytes (415 when it is not JPEG, PNG or PDF or not
     /// the declared type), metadata removed (422 for corrupt files), name screened.
     public func upload(
-        ticketID: String, declaredType: String?, fileName: String?, content: [UInt8],
-        acknowledgeSpecialCategories: Bool = false, by principal: Principal, channel: String, ipPrefix: String?
+        _ permit: UploadPermit, declaredType: String?, fileName: String?, content: [UInt8],
+        acknowledgeSpecialCategories: Bool = false, channel: String, ipPrefix: String?
     ) async throws -> (Attachment, [FieldFinding]) {
-        try await authorizeUpload(ticketID: ticketID, by: principal)
+        let (ticketID, principal) = (permit.ticketID, permit.principal)
         try limiter.acquire(userID: principal.userID, now: now())
         guard let type = AttachmentType.sniff(content) else {
             throw PostboxError(.unsupportedMediaType, detail: "only JPEG and PNG photos and PDF documents are accepted")

@@ -64,8 +64,14 @@ public struct KeyVault: Sendable {
         return try unwrap(WrappedKey(masterKeyID: row[0], bytes: [UInt8](row[1] as Data)), id: id)
     }
 
-    /// Unwraps data key `id` read by the caller (the post path reads it with the ticket).
-    func unwrap(_ wrapped: WrappedKey, id: String) throws -> SecretKey {
+    /// Unwraps data key `id` whose row the caller read with its own (a ticket joined with
+    /// `data_keys`); a missing row (nil columns) is not found.
+    func unwrap(masterKeyID: String?, wrapped: Data?, id: String) throws -> SecretKey {
+        guard let masterKeyID, let wrapped else { throw StoreError.notFound }
+        return try unwrap(WrappedKey(masterKeyID: masterKeyID, bytes: [UInt8](wrapped)), id: id)
+    }
+
+    private func unwrap(_ wrapped: WrappedKey, id: String) throws -> SecretKey {
         do {
             return try keyRing.unwrap(wrapped, dataKeyID: id)
         } catch let error as CryptoError where error == .unknownKeyID {

@@ -127,6 +127,19 @@ public struct GRDBTicketRepository: TicketRepository {
         r.advisor_id AS ref_advisor, s.restricted_at
         """
 
+    /// `scopeColumns` with the ticket's wrapped data key (`key_master`, `key_wrapped`), and the
+    /// joins they need: one statement gives a ticket, its access scope and its key.
+    static let ticketWithKeyFrom: SQL = """
+        \(scopeColumns), k.master_key_id AS key_master, k.wrapped AS key_wrapped
+        FROM tickets t JOIN refs r ON r.id = t.ref_id LEFT JOIN subjects s ON s.id = t.subject_id
+        LEFT JOIN data_keys k ON k.id = t.data_key_id
+        """
+
+    /// The data key of a row of ``ticketWithKeyFrom``.
+    func dataKey(_ row: Row) throws -> SecretKey {
+        try store.vault.unwrap(masterKeyID: row["key_master"], wrapped: row["key_wrapped"], id: row["data_key_id"])
+    }
+
     public func scope(ticketID: String) async throws -> TicketScope? {
         try await store.readStatement { db in
             let request = SQLRequest<Row>(
@@ -151,24 +164,14 @@ public struct GRDBTicketRepository: TicketRepository {
     }
 
     private func fetchTicket(_ db: Database, id: String) throws -> Ticket? {
-        let request = SQLRequest<Row>(
-            cachedLiteral: """
-                SELECT \(Self.scopeColumns) FROM tickets t JOIN refs r ON r.id = t.ref_id
-                LEFT JOIN subjects s ON s.id = t.subject_id WHERE t.id = \(id)
-                """)
-        return try Row.fetchOne(db, request).map { try decodeTicket($0, db) }
+        let request = SQLRequest<Row>(cachedLiteral: "SELECT \(Self.ticketWithKeyFrom) WHERE t.id = \(id)")
+        return try Row.fetchOne(db, request).map(decodeTicket)
     }
 
-    /// A ticket from a row of `scopeColumns`; with `key_master` and `key_wrapped` in the row
-    /// (the list reads them in the same statement) the data key is not read again.
-    private func decodeTicket(_ row: Row, _ db: Database) throws -> Ticket {
+    /// A ticket from a row of ``ticketWithKeyFrom``.
+    private func decodeTicket(_ row: Row) throws -> Ticket {
         let id: String = row["id"]
-        let key: SecretKey
-        if let master = row["key_master"] as String?, let wrapped = row["key_wrapped"] as Data? {
-            key = try store.vault.unwrap(WrappedKey(masterKeyID: master, bytes: [UInt8](wrapped)), id: row["data_key_id"])
-        } else {
-            key = try store.vault.dataKey(db, id: row["data_key_id"])
-        }
+        let key = try dataKey(row)
         return Ticket(
             id: id, referenceID: row["ref_id"], referenceKind: ReferenceKind(rawValue: row["ref_kind"]) ?? .contract,
             referenceNumber: row["ref_number"], subjectID: row["subject_id"],
@@ -208,10 +211,7 @@ public struct GRDBTicketRepository: TicketRepository {
             return ([], [])
         }
         var sql: SQL = """
-            SELECT \(Self.scopeColumns), t.last_activity_at AS activity_text,
-                   k.master_key_id AS key_master, k.wrapped AS key_wrapped
-            FROM tickets t JOIN refs r ON r.id = t.ref_id LEFT JOIN subjects s ON s.id = t.subject_id
-            LEFT JOIN data_keys k ON k.id = t.data_key_id
+            SELECT t.last_activity_at AS activity_text, \(Self.ticketWithKeyFrom)
             WHERE \(filter)
             """
         if let status { sql += " AND t.status = \(status.rawValue)" }
@@ -224,7 +224,7 @@ public struct GRDBTicketRepository: TicketRepository {
             let rows = try Row.fetchAll(db, request)
             let visible = rows.filter { ReadTicketRule().permits(principal, Self.scope($0)) }
             return (
-                try visible.map { try decodeTicket($0, db) },
+                try visible.map(decodeTicket),
                 visible.map { TicketCursor(lastActivity: $0["activity_text"], id: $0["id"]) }
             )
         }
@@ -291,8 +291,7 @@ public struct GRDBTicketRepository: TicketRepository {
             let current = TicketStatus(rawValue: row[0]) ?? .open
             let closedAtBefore: Date? = row[1]
             let next = try transition(current, closedAtBefore)
-            guard let masterKeyID = row[5] as String?, let wrapped = row[6] as Data? else { throw StoreError.notFound }
-            let key = try store.vault.unwrap(WrappedKey(masterKeyID: masterKeyID, bytes: [UInt8](wrapped)), id: row[2])
+            let key = try store.vault.unwrap(masterKeyID: row[5], wrapped: row[6], id: row[2])
             let seq = (row[7] as Int? ?? 0) + 1
             try insertMessage(
                 db, id: messageID, ticketID: ticketID, seq: seq, body: body, key: key, origin: origin, screening: screening,
@@ -324,19 +323,10 @@ public struct GRDBTicketRepository: TicketRepository {
                 let ticket = try Row.fetchOne(
                     db,
                     SQLRequest(
-                        cachedLiteral: """
-                            SELECT \(Self.scopeColumns), k.master_key_id AS key_master, k.wrapped AS key_wrapped
-                            FROM tickets t JOIN refs r ON r.id = t.ref_id LEFT JOIN subjects s ON s.id = t.subject_id
-                            LEFT JOIN data_keys k ON k.id = t.data_key_id
-                            WHERE t.id = \(ticketID)
-                            """)),
+                        cachedLiteral: "SELECT \(Self.ticketWithKeyFrom) WHERE t.id = \(ticketID)")),
                 permitted(Self.scope(ticket))
             else { return nil }
-            guard let master = ticket["key_master"] as String?, let wrapped = ticket["key_wrapped"] as Data? else {
-                throw StoreError.notFound
-            }
-            let key = try store.vault.unwrap(
-                WrappedKey(masterKeyID: master, bytes: [UInt8](wrapped)), id: ticket["data_key_id"])
+            let key = try dataKey(ticket)
             // Columns by position: a page decodes hundreds of values, and a lookup by name costs
             // a lower-casing and a hash each.
             var sql: SQL = """

@@ -49,7 +49,7 @@ struct AttachmentController {
             let principal = try context.requirePrincipal()
             let ticketID = try context.parameters.require("id")
             // Refuse before reading a large body.
-            try await attachments.authorizeUpload(ticketID: ticketID, by: principal)
+            let permit = try await attachments.authorizeUpload(ticketID: ticketID, by: principal)
             let buffer = try await request.body.collect(upTo: context.maxUploadSize)
             let acknowledge: Bool
             switch request.uri.queryParameters["acknowledgeSpecialCategories"] {
@@ -59,11 +59,10 @@ struct AttachmentController {
                 throw PostboxError.invalid([.init(field: "acknowledgeSpecialCategories", message: "true or false")])
             }
             let (attachment, findings) = try await attachments.upload(
-                ticketID: ticketID, declaredType: request.headers[.contentType],
+                permit, declaredType: request.headers[.contentType],
                 fileName: request.headers[.contentDisposition].flatMap(Self.fileName),
                 content: Array(buffer.readableBytesView),
-                acknowledgeSpecialCategories: acknowledge, by: principal, channel: context.channel,
-                ipPrefix: context.clientIP)
+                acknowledgeSpecialCategories: acknowledge, channel: context.channel, ipPrefix: context.clientIP)
             var view = AttachmentView(attachment, for: principal)
             view.findings = findings.map(FindingView.init)
             return try view.created(request, context)
