@@ -105,6 +105,29 @@ struct AdministrationTests {
         }
     }
 
+    /// Sessions are cached between requests (SessionCache): a role change must still apply to
+    /// the very next request of a session that was just used, in both directions.
+    @Test func aRoleChangeAppliesToTheNextRequestOfASessionInUse() async throws {
+        try await TestServer.run { server in
+            let admin = try await server.adminToken()
+            let clerk = try await server.makeUser("clerk", role: "advisor", adminToken: admin)
+            for _ in 0..<3 {
+                #expect(try await server.client.send(.GET, server.url("/v1/audit"), headers: server.bearer(clerk.token)).status == 403)
+            }
+            let promote = try await server.client.sendJSON(
+                .PATCH, server.url("/v1/users/\(clerk.id)"), ["role": "dpo"], headers: server.bearer(admin))
+            #expect(promote.status == 200)
+            let me = try await server.client.send(.GET, server.url("/v1/me"), headers: server.bearer(clerk.token))
+            #expect(try me.json()["role"] as? String == "dpo")
+            #expect(try await server.client.send(.GET, server.url("/v1/audit"), headers: server.bearer(clerk.token)).status == 200)
+
+            let demote = try await server.client.sendJSON(
+                .PATCH, server.url("/v1/users/\(clerk.id)"), ["role": "advisor"], headers: server.bearer(admin))
+            #expect(demote.status == 200)
+            #expect(try await server.client.send(.GET, server.url("/v1/audit"), headers: server.bearer(clerk.token)).status == 403)
+        }
+    }
+
     @Test func theAuditChainVerifiesAndDetectsAnAlteredRow() async throws {
         try await TestServer.run { server in
             let admin = try await server.adminToken()

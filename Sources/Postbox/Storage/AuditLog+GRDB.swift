@@ -28,9 +28,9 @@ public struct GRDBAuditLog: AuditLog {
 
     /// Appends `draft` inside the caller's transaction, so an action and its record commit together.
     static func append(_ db: Database, _ draft: AuditDraft, at: Date, key: SecretKey) throws {
-        let last = try Row.fetchOne(db, SQLRequest(cachedLiteral: "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1"))
-        let seq: Int64 = (last?["seq"] ?? 0) + 1
-        let previous: [UInt8] = last.map { [UInt8]($0["hash"] as Data) } ?? genesis
+        let last = try db.fetchRow(sql: "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1", [])
+        let seq: Int64 = (last?[0] ?? 0) + 1
+        let previous: [UInt8] = last.map { [UInt8]($0[1] as Data) } ?? genesis
         let time = timestamp(at)
         let fields = Fields(
             seq: seq, at: time, userID: draft.userID, role: draft.role?.rawValue, action: draft.action.rawValue,
@@ -38,12 +38,13 @@ public struct GRDBAuditLog: AuditLog {
             ipPrefix: draft.ipPrefix)
         let hash = KeyedHash.hash(previous + fields.canonical, key: key)
         try db.run(
-            literal: """
+            sql: """
                 INSERT INTO audit_events (seq, at, user_id, role, action, object_type, object_id, outcome, ip_prefix,
                                           prev_hash, hash)
-                VALUES (\(seq), \(time), \(fields.userID), \(fields.role), \(fields.action), \(fields.objectType),
-                        \(fields.objectID), \(fields.outcome), \(fields.ipPrefix), \(Data(previous)), \(Data(hash)))
-                """)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            [seq, time, fields.userID, fields.role, fields.action, fields.objectType, fields.objectID, fields.outcome,
+             fields.ipPrefix, Data(previous), Data(hash)])
     }
 
     /// The stored time text (UTC, `yyyy-MM-dd HH:mm:ss.SSS`, as GRDB stores dates), identical in

@@ -2,11 +2,25 @@ import GRDB
 
 /// Statements the store runs on every request are prepared once per connection and reused:
 /// compiling SQL (and GRDB's authorizer callbacks while compiling) cost more than running it.
-/// Interpolated values become arguments, so one SQL text serves every call.
+///
+/// Two forms. An `SQL` literal turns interpolated values into arguments, so one SQL text serves
+/// every call; building that text walks the literal on each call. The hottest statements (the
+/// session, a ticket's scope, posting, the audit append, a page of messages) therefore give
+/// their SQL text as a constant and their values as arguments, which skips the building.
 extension Database {
     /// Runs `literal` through the connection's statement cache.
     func run(literal: SQL) throws {
         try cachedStatement(literal: literal).execute()
+    }
+
+    /// Runs the constant `sql` with `arguments` through the connection's statement cache.
+    func run(sql: String, _ arguments: StatementArguments) throws {
+        try cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+
+    /// The first row of the constant `sql` with `arguments`, through the statement cache.
+    func fetchRow(sql: String, _ arguments: StatementArguments) throws -> Row? {
+        try Row.fetchOne(cachedStatement(sql: sql), arguments: arguments)
     }
 }
 

@@ -35,6 +35,8 @@ public struct PostboxStore: Sendable {
     public let systemKeys: SystemKeys
     /// Batches concurrent write transactions into shared commits.
     let committer: GroupCommitter
+    /// Sessions recently read; emptied by every committed change to sessions or accounts.
+    let sessionCache: SessionCache
 
     /// Runs `body` in a write transaction (shared with concurrent writes, see ``GroupCommitter``)
     /// and returns after it is committed.
@@ -46,8 +48,16 @@ public struct PostboxStore: Sendable {
     /// snapshot. For reads of a single statement on every request (the session, a ticket's
     /// scope, a page of messages), where the BEGIN and COMMIT a read transaction adds cost more
     /// than the query; not for reads whose statements must agree with each other.
+    ///
+    /// The read runs on the calling thread (GRDB's synchronous API), not on the reader's queue:
+    /// these statements read pages SQLite or the kernel has cached and take microseconds, and
+    /// the two thread switches of an asynchronous read cost more than that (docs/decisions.md).
     func readStatement<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await writer.unsafeRead(body)
+        try readOnThisThread(body)
+    }
+
+    private func readOnThisThread<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.unsafeRead(body)
     }
 
     /// Path of the database file.
@@ -79,7 +89,11 @@ public struct PostboxStore: Sendable {
             try vault.registerMasterKeys(db)
             return try SystemKeys.loadOrCreate(db, vault: vault)
         }
-        return PostboxStore(writer: pool, vault: vault, systemKeys: systemKeys, committer: GroupCommitter(writer: pool))
+        let sessionCache = SessionCache()
+        pool.add(transactionObserver: SessionCache.Observer(cache: sessionCache), extent: .databaseLifetime)
+        return PostboxStore(
+            writer: pool, vault: vault, systemKeys: systemKeys, committer: GroupCommitter(writer: pool),
+            sessionCache: sessionCache)
     }
 
     /// Names of the migrations applied, in order.

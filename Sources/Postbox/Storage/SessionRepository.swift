@@ -49,29 +49,39 @@ public struct GRDBSessionRepository: SessionRepository {
     }
 
     public func session(tokenHash: [UInt8]) async throws -> StoredSession? {
+        let key = Data(tokenHash)
+        if let cached = store.sessionCache.session(tokenHash: key) { return cached }
+        let generation = store.sessionCache.generation
+        let readAt = ContinuousClock.now
+        let session = try await readSession(tokenHash: key)
+        if let session { store.sessionCache.store(session, tokenHash: key, readIn: generation, readAt: readAt) }
+        return session
+    }
+
+    private func readSession(tokenHash: Data) async throws -> StoredSession? {
         try await store.readStatement { db in
-            let request = SQLRequest<Row>(
-                cachedLiteral: """
+            let row = try db.fetchRow(
+                sql: """
                     SELECT s.id, s.user_id, s.last_seen_at, s.expires_at, u.login, u.role, u.status, u.organisation_id,
                            u.subject_id,
                            (SELECT c.version FROM consents c
                              WHERE c.user_id = u.id AND c.withdrawn_at IS NULL ORDER BY c.id DESC LIMIT 1) AS consent
                     FROM sessions s JOIN users u ON u.id = s.user_id
-                    WHERE s.token_hash = \(Data(tokenHash))
-                    """)
-            return try Row.fetchOne(db, request).map { row in
+                    WHERE s.token_hash = ?
+                    """, [tokenHash])
+            // Columns by position, in the order of the SELECT.
+            return row.map { row in
                 StoredSession(
-                    id: row["id"], userID: row["user_id"], login: row["login"],
-                    role: Role(rawValue: row["role"]) ?? .member,
-                    status: AccountStatus(rawValue: row["status"]) ?? .disabled, organisationID: row["organisation_id"],
-                    consentVersion: row["consent"], subjectID: row["subject_id"], lastSeenAt: row["last_seen_at"], expiresAt: row["expires_at"])
+                    id: row[0], userID: row[1], login: row[4], role: Role(rawValue: row[5]) ?? .member,
+                    status: AccountStatus(rawValue: row[6]) ?? .disabled, organisationID: row[7],
+                    consentVersion: row[9], subjectID: row[8], lastSeenAt: row[2], expiresAt: row[3])
             }
         }
     }
 
     public func touch(id: String, at: Date) async throws {
         try await store.write { db in
-            try db.run(literal: "UPDATE sessions SET last_seen_at = \(at) WHERE id = \(id)")
+            try db.run(sql: "UPDATE sessions SET last_seen_at = ? WHERE id = ?", [at, id])
         }
     }
 

@@ -106,13 +106,13 @@ public struct GRDBTicketRepository: TicketRepository {
     ) throws {
         let sealed = Data(key.seal(body, at: Self.location("messages", id, "body")))
         try db.run(
-            literal: """
+            sql: """
                 INSERT INTO messages (id, ticket_id, seq, body, author_id, author_role, organisation_id, channel,
                                       ip_prefix, created_at, held, special_categories)
-                VALUES (\(id), \(ticketID), \(seq), \(sealed), \(origin.authorID), \(origin.role?.rawValue ?? "system"),
-                        \(origin.organisationID), \(origin.channel), \(origin.ipPrefix), \(origin.createdAt),
-                        \(screening?.hold ?? false), \(screening?.storedCategories))
-                """)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            [id, ticketID, seq, sealed, origin.authorID, origin.role?.rawValue ?? "system", origin.organisationID,
+             origin.channel, origin.ipPrefix, origin.createdAt, screening?.hold ?? false, screening?.storedCategories])
         if let screening {
             try ReviewQueueWriter.insert(
                 db, objectType: "message", objectID: id, ticketID: ticketID, referenceID: nil, subjectID: subjectID,
@@ -120,19 +120,26 @@ public struct GRDBTicketRepository: TicketRepository {
         }
     }
 
-    static let scopeColumns: SQL = """
+    static let scopeColumnsText = """
         t.id, t.status, t.assignee_id, t.subject_id, t.data_key_id, t.title, t.author_id, t.author_role,
         t.organisation_id, t.channel, t.ip_prefix, t.created_at, t.last_activity_at, t.closed_at,
         r.id AS ref_id, r.kind AS ref_kind, r.number AS ref_number, r.organisation_id AS ref_org,
         r.advisor_id AS ref_advisor, s.restricted_at
         """
+    static let scopeColumns = SQL(sql: scopeColumnsText)
 
     /// `scopeColumns` with the ticket's wrapped data key (`key_master`, `key_wrapped`), and the
     /// joins they need: one statement gives a ticket, its access scope and its key.
-    static let ticketWithKeyFrom: SQL = """
-        \(scopeColumns), k.master_key_id AS key_master, k.wrapped AS key_wrapped
+    static let ticketWithKeyFromText = """
+        \(scopeColumnsText), k.master_key_id AS key_master, k.wrapped AS key_wrapped
         FROM tickets t JOIN refs r ON r.id = t.ref_id LEFT JOIN subjects s ON s.id = t.subject_id
         LEFT JOIN data_keys k ON k.id = t.data_key_id
+        """
+    static let ticketWithKeyFrom = SQL(sql: ticketWithKeyFromText)
+    static let ticketWithKeySQL = "SELECT \(ticketWithKeyFromText) WHERE t.id = ?"
+    static let scopeSQL = """
+        SELECT \(scopeColumnsText) FROM tickets t JOIN refs r ON r.id = t.ref_id
+        LEFT JOIN subjects s ON s.id = t.subject_id WHERE t.id = ?
         """
 
     /// The data key of a row of ``ticketWithKeyFrom``.
@@ -142,12 +149,7 @@ public struct GRDBTicketRepository: TicketRepository {
 
     public func scope(ticketID: String) async throws -> TicketScope? {
         try await store.readStatement { db in
-            let request = SQLRequest<Row>(
-                cachedLiteral: """
-                    SELECT \(Self.scopeColumns) FROM tickets t JOIN refs r ON r.id = t.ref_id
-                    LEFT JOIN subjects s ON s.id = t.subject_id WHERE t.id = \(ticketID)
-                    """)
-            return try Row.fetchOne(db, request).map(Self.scope)
+            try db.fetchRow(sql: Self.scopeSQL, [ticketID]).map(Self.scope)
         }
     }
 
@@ -164,8 +166,7 @@ public struct GRDBTicketRepository: TicketRepository {
     }
 
     private func fetchTicket(_ db: Database, id: String) throws -> Ticket? {
-        let request = SQLRequest<Row>(cachedLiteral: "SELECT \(Self.ticketWithKeyFrom) WHERE t.id = \(id)")
-        return try Row.fetchOne(db, request).map(decodeTicket)
+        try db.fetchRow(sql: Self.ticketWithKeySQL, [id]).map(decodeTicket)
     }
 
     /// A ticket from a row of ``ticketWithKeyFrom``.
@@ -274,17 +275,15 @@ public struct GRDBTicketRepository: TicketRepository {
             // One statement for what posting needs to know: the ticket, whether its subject is
             // restricted, its wrapped data key and the last sequence number.
             guard
-                let row = try Row.fetchOne(
-                    db,
-                    SQLRequest(
-                        cachedLiteral: """
-                            SELECT t.status, t.closed_at, t.data_key_id, t.subject_id, s.restricted_at IS NOT NULL,
-                                   k.master_key_id, k.wrapped,
-                                   (SELECT MAX(seq) FROM messages WHERE ticket_id = t.id)
-                            FROM tickets t LEFT JOIN subjects s ON s.id = t.subject_id
-                            LEFT JOIN data_keys k ON k.id = t.data_key_id
-                            WHERE t.id = \(ticketID)
-                            """))
+                let row = try db.fetchRow(
+                    sql: """
+                        SELECT t.status, t.closed_at, t.data_key_id, t.subject_id, s.restricted_at IS NOT NULL,
+                               k.master_key_id, k.wrapped,
+                               (SELECT MAX(seq) FROM messages WHERE ticket_id = t.id)
+                        FROM tickets t LEFT JOIN subjects s ON s.id = t.subject_id
+                        LEFT JOIN data_keys k ON k.id = t.data_key_id
+                        WHERE t.id = ?
+                        """, [ticketID])
             else { throw StoreError.notFound }
             let subjectID: String? = row[3]
             if row[4] as Bool? == true { throw PostboxError.subjectRestricted }
@@ -298,11 +297,8 @@ public struct GRDBTicketRepository: TicketRepository {
                 subjectID: subjectID)
             let closedAt: Date? = next == .closed ? closedAtBefore : nil
             try db.run(
-                literal: """
-                    UPDATE tickets SET status = \(next.rawValue), closed_at = \(closedAt),
-                                       last_activity_at = \(origin.createdAt)
-                    WHERE id = \(ticketID)
-                    """)
+                sql: "UPDATE tickets SET status = ?, closed_at = ?, last_activity_at = ? WHERE id = ?",
+                [next.rawValue, closedAt, origin.createdAt, ticketID])
             try append(db, audit, objectID: messageID)
             return Message(
                 id: messageID, ticketID: ticketID, seq: seq, body: body, origin: origin, editedAt: nil,
@@ -320,25 +316,30 @@ public struct GRDBTicketRepository: TicketRepository {
         let read: @Sendable (Database) throws -> [Message]? = { db in
             // The ticket's scope for the access check and its wrapped data key, in one statement.
             guard
-                let ticket = try Row.fetchOne(
-                    db,
-                    SQLRequest(
-                        cachedLiteral: "SELECT \(Self.ticketWithKeyFrom) WHERE t.id = \(ticketID)")),
+                let ticket = try db.fetchRow(sql: Self.ticketWithKeySQL, [ticketID]),
                 permitted(Self.scope(ticket))
             else { return nil }
             let key = try dataKey(ticket)
             // Columns by position: a page decodes hundreds of values, and a lookup by name costs
             // a lower-casing and a hash each.
-            var sql: SQL = """
+            var sql = """
                 SELECT id, seq, body, author_id, author_role, organisation_id, channel, ip_prefix, created_at,
                        edited_at, held, special_categories
-                FROM messages WHERE ticket_id = \(ticketID)
+                FROM messages WHERE ticket_id = ?
                 """
-            if viewer.role != .dpo { sql += " AND (held = 0 OR author_id = \(viewer.userID))" }
-            if let before { sql += " AND seq < \(before)" }
-            sql += " ORDER BY seq DESC LIMIT \(limit)"
+            var arguments: StatementArguments = [ticketID]
+            if viewer.role != .dpo {
+                sql += " AND (held = 0 OR author_id = ?)"
+                arguments += [viewer.userID]
+            }
+            if let before {
+                sql += " AND seq < ?"
+                arguments += [before]
+            }
+            sql += " ORDER BY seq DESC LIMIT ?"
+            arguments += [limit]
             // A cursor hands out the statement's row without copying it; newest first, hence reversed.
-            let page = try Row.fetchCursor(db, SQLRequest(cachedLiteral: sql)).map { row -> Message in
+            let page = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments).map { row -> Message in
                 let id: String = row[0]
                 var revisions: [MessageRevision] = []
                 if includeRevisions {
