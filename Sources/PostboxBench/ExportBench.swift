@@ -53,7 +53,8 @@ struct ExportBench {
         for index in 1..<messages {
             let text = texts[index % texts.count]
             _ = try await tickets.addMessage(
-                ticketID: ticket.id, body: text, screening: try screen(text)[0], origin: origin,
+                ticketID: ticket.id, body: text, permitted: { _ in true }, screening: { [screened = try screen(text)[0]] in screened },
+                origin: origin,
                 transition: { _, _ in .open }, audit: audit)
         }
         let subjects = SubjectService(

@@ -73,6 +73,23 @@ struct SpecialCategoryPolicyTests {
             #expect(queue.first?["text"] as? String == "Kunde ist gehbehindert, bitte Geduld.")
             #expect(queue.first?["authorRole"] as? String == "broker")
             #expect((queue.first?["origin"] as? [String: Any])?["organisationId"] as? String == world.orgA)
+
+            // The access check comes before the policy: a broker of another firm who writes the same
+            // text into this ticket, or into one that does not exist, learns only "not found".
+            let ticketID = try #require((try stored.json()["ticket"] as? [String: Any])?["id"] as? String)
+            for target in [ticketID, "no-such-ticket"] {
+                let foreign = try await server.client.sendJSON(
+                    .POST, server.url("/v1/tickets/\(target)/messages"), ["body": "Kunde ist gehbehindert, bitte Geduld."],
+                    headers: server.bearer(world.brokerB.token))
+                #expect(foreign.status == 404, "\(target)")
+                #expect(try foreign.json()["type"] as? String == "urn:postbox:problem:not-found")
+            }
+            let own = try await server.client.sendJSON(
+                .POST, server.url("/v1/tickets/\(ticketID)/messages"), ["body": "Kunde ist gehbehindert, bitte Geduld."],
+                headers: server.bearer(world.brokerA.token))
+            #expect(own.status == 422)
+            let queueAfter = try items(await server.client.send(.GET, server.url("/v1/review"), headers: server.bearer(world.dpo.token)))
+            #expect(queueAfter.count == 1, "neither refused reply was stored")
         }
     }
 

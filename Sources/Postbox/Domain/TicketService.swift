@@ -158,30 +158,35 @@ public struct TicketService: Sendable {
         try requireConsent(principal)
         try limiter.acquire(userID: principal.userID, now: now())
         let text = try cleanBody(body)
-        guard let scope = try await tickets.scope(ticketID: ticketID),
-            ReplyTicketRule().permits(principal, scope.unrestricted)
-        else { throw Self.notFound }
-        if scope.restricted { throw PostboxError.subjectRestricted }
-        let screenings = try screener.screen(
-            [("body", text)], role: principal.role, acknowledged: acknowledgeSpecialCategories, holdable: true)
+        // Classified before the write, outside the write lock; a refusal is thrown only after the
+        // write found the ticket and the access rule allows it (404 and 409 come before 422).
+        let screened = Result {
+            try screener.screen(
+                [("body", text)], role: principal.role, acknowledged: acknowledgeSpecialCategories, holdable: true)
+        }
         let role = principal.role
         let window = TimeInterval(settings.reopenWindowDays * 86_400)
         let current = now()
-        let message = try await tickets.addMessage(
-            ticketID: ticketID, body: text, screening: screenings[0],
-            origin: origin(principal, channel: channel, ipPrefix: ipPrefix),
-            transition: { status, closedAt in
-                if role == .advisor {
-                    if status == .closed { throw PostboxError(.conflict, detail: "the ticket is closed; reopen it first") }
-                    return .answered
-                }
-                if status == .closed, current.timeIntervalSince(closedAt ?? current) > window {
-                    throw PostboxError(.conflict, detail: "the ticket was closed too long ago; open a new one")
-                }
-                return .open
-            },
-            audit: .by(principal.actor(ipPrefix: ipPrefix), .messageCreated, objectType: "message"))
-        return (message, screenings.fieldFindings)
+        let message: Message
+        do {
+            message = try await tickets.addMessage(
+                ticketID: ticketID, body: text, permitted: { ReplyTicketRule().permits(principal, $0.unrestricted) },
+                screening: { try screened.get()[0] }, origin: origin(principal, channel: channel, ipPrefix: ipPrefix),
+                transition: { status, closedAt in
+                    if role == .advisor {
+                        if status == .closed { throw PostboxError(.conflict, detail: "the ticket is closed; reopen it first") }
+                        return .answered
+                    }
+                    if status == .closed, current.timeIntervalSince(closedAt ?? current) > window {
+                        throw PostboxError(.conflict, detail: "the ticket was closed too long ago; open a new one")
+                    }
+                    return .open
+                },
+                audit: .by(principal.actor(ipPrefix: ipPrefix), .messageCreated, objectType: "message"))
+        } catch let error as StoreError where error == .notFound {
+            throw Self.notFound
+        }
+        return (message, try screened.get().fieldFindings)
     }
 
     /// The latest `limit` messages before `before` (sequence number), oldest first. The DPO

@@ -18,9 +18,14 @@ public protocol TicketRepository: Sendable {
     /// Tickets `principal` may see (filtered in SQL by role), newest activity first.
     func list(for principal: Principal, status: TicketStatus?, after: TicketCursor?, limit: Int) async throws
         -> (tickets: [Ticket], cursors: [TicketCursor])
-    /// Appends a message; `transition` gets the current status and closing time and returns the new status.
+    /// Appends a message to a ticket `permitted` allows. The ticket's scope is read in the write
+    /// itself: no ticket or a refusal throws ``StoreError/notFound``, a restricted subject 409.
+    /// Only then is `screening` asked for its result, so a refused text (422) never tells apart
+    /// tickets the caller may not see. `transition` gets the current status and closing time and
+    /// returns the new status.
     func addMessage(
-        ticketID: String, body: String, screening: Screening, origin: Origin,
+        ticketID: String, body: String, permitted: @escaping @Sendable (TicketScope) -> Bool,
+        screening: @escaping @Sendable () throws -> Screening, origin: Origin,
         transition: @escaping @Sendable (TicketStatus, Date?) throws -> TicketStatus, audit: AuditDraft
     ) async throws -> Message
     /// Messages of a ticket; held messages only for their author and the DPO (`viewer`). Nil when
@@ -266,32 +271,31 @@ public struct GRDBTicketRepository: TicketRepository {
 
     // MARK: - Messages
 
+    /// What posting needs to know, in one statement: the ticket's scope, its wrapped data key
+    /// and the last sequence number.
+    static let postingSQL = """
+        SELECT (SELECT MAX(seq) FROM messages WHERE ticket_id = t.id) AS last_seq, \(ticketWithKeyFromText)
+        WHERE t.id = ?
+        """
+
     public func addMessage(
-        ticketID: String, body: String, screening: Screening, origin: Origin,
+        ticketID: String, body: String, permitted: @escaping @Sendable (TicketScope) -> Bool,
+        screening: @escaping @Sendable () throws -> Screening, origin: Origin,
         transition: @escaping @Sendable (TicketStatus, Date?) throws -> TicketStatus, audit: AuditDraft
     ) async throws -> Message {
         let messageID = UUID().uuidString.lowercased()
         return try await store.write { db in
-            // One statement for what posting needs to know: the ticket, whether its subject is
-            // restricted, its wrapped data key and the last sequence number.
-            guard
-                let row = try db.fetchRow(
-                    sql: """
-                        SELECT t.status, t.closed_at, t.data_key_id, t.subject_id, s.restricted_at IS NOT NULL,
-                               k.master_key_id, k.wrapped,
-                               (SELECT MAX(seq) FROM messages WHERE ticket_id = t.id)
-                        FROM tickets t LEFT JOIN subjects s ON s.id = t.subject_id
-                        LEFT JOIN data_keys k ON k.id = t.data_key_id
-                        WHERE t.id = ?
-                        """, [ticketID])
-            else { throw StoreError.notFound }
-            let subjectID: String? = row[3]
-            if row[4] as Bool? == true { throw PostboxError.subjectRestricted }
-            let current = TicketStatus(rawValue: row[0]) ?? .open
-            let closedAtBefore: Date? = row[1]
+            guard let row = try db.fetchRow(sql: Self.postingSQL, [ticketID]) else { throw StoreError.notFound }
+            let scope = Self.scope(row)
+            guard permitted(scope) else { throw StoreError.notFound }
+            if scope.restricted { throw PostboxError.subjectRestricted }
+            let screening = try screening()
+            let current = TicketStatus(rawValue: row["status"]) ?? .open
+            let closedAtBefore: Date? = row["closed_at"]
             let next = try transition(current, closedAtBefore)
-            let key = try store.vault.unwrap(masterKeyID: row[5], wrapped: row[6], id: row[2])
-            let seq = (row[7] as Int? ?? 0) + 1
+            let key = try dataKey(row)
+            let seq = (row["last_seq"] as Int? ?? 0) + 1
+            let subjectID = scope.subjectID
             try insertMessage(
                 db, id: messageID, ticketID: ticketID, seq: seq, body: body, key: key, origin: origin, screening: screening,
                 subjectID: subjectID)
