@@ -37,6 +37,8 @@ public struct PostboxStore: Sendable {
     let committer: GroupCommitter
     /// Sessions recently read; emptied by every committed change to sessions or accounts.
     let sessionCache: SessionCache
+    /// Connections for ``readStatement(_:)`` on the calling thread.
+    let threadReaders: ThreadReaders
 
     /// Runs `body` in a write transaction (shared with concurrent writes, see ``GroupCommitter``)
     /// and returns after it is committed.
@@ -49,15 +51,13 @@ public struct PostboxStore: Sendable {
     /// scope, a page of messages), where the BEGIN and COMMIT a read transaction adds cost more
     /// than the query; not for reads whose statements must agree with each other.
     ///
-    /// The read runs on the calling thread (GRDB's synchronous API), not on the reader's queue:
-    /// these statements read pages SQLite or the kernel has cached and take microseconds, and
-    /// the two thread switches of an asynchronous read cost more than that (docs/decisions.md).
+    /// The read runs on the calling thread on one of ``threadReaders`` when one is free: these
+    /// statements read pages SQLite or the kernel has cached and take microseconds, and the two
+    /// thread switches of an asynchronous read cost more than that (docs/decisions.md). It never
+    /// waits for a connection; when none is free it reads through the pool asynchronously.
     func readStatement<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try readOnThisThread(body)
-    }
-
-    private func readOnThisThread<T>(_ body: (Database) throws -> T) throws -> T {
-        try writer.unsafeRead(body)
+        if let value = try threadReaders.read(body) { return value }
+        return try await writer.unsafeRead(body)
     }
 
     /// Path of the database file.
@@ -91,9 +91,12 @@ public struct PostboxStore: Sendable {
         }
         let sessionCache = SessionCache()
         pool.add(transactionObserver: SessionCache.Observer(cache: sessionCache), extent: .databaseLifetime)
+        // As many as threads can run Swift concurrency work at once (bounded by the pool's size).
+        let threadReaders = try ThreadReaders(
+            path: path, count: min(max(ProcessInfo.processInfo.activeProcessorCount, 2), configuration.maximumReaderCount))
         return PostboxStore(
             writer: pool, vault: vault, systemKeys: systemKeys, committer: GroupCommitter(writer: pool),
-            sessionCache: sessionCache)
+            sessionCache: sessionCache, threadReaders: threadReaders)
     }
 
     /// Names of the migrations applied, in order.
