@@ -147,23 +147,36 @@ public struct GRDBTicketRepository: TicketRepository {
         LEFT JOIN subjects s ON s.id = t.subject_id WHERE t.id = ?
         """
 
-    /// The data key of a row of ``ticketWithKeyFrom``.
-    func dataKey(_ row: Row) throws -> SecretKey {
-        try store.vault.unwrap(masterKeyID: row["key_master"], wrapped: row["key_wrapped"], id: row["data_key_id"])
+    /// Positions in ``scopeColumnsText`` and the two key columns ``ticketWithKeyFromText`` adds.
+    /// Rows are read by position on the request paths (a lookup by name lower-cases and hashes
+    /// the name); `offset` is where those columns start in a statement's row.
+    enum ScopeColumn {
+        static let id = 0, status = 1, assigneeID = 2, subjectID = 3, dataKeyID = 4, closedAt = 13
+        static let referenceKind = 15, referenceOrganisation = 17, referenceAdvisor = 18, restrictedAt = 19
+        static let keyMaster = 20, keyWrapped = 21
+    }
+
+    /// The data key of a row of ``ticketWithKeyFrom`` whose columns start at `offset`.
+    func dataKey(_ row: Row, at offset: Int = 0) throws -> SecretKey {
+        try store.vault.unwrap(
+            masterKeyID: row[offset + ScopeColumn.keyMaster], wrapped: row[offset + ScopeColumn.keyWrapped],
+            id: row[offset + ScopeColumn.dataKeyID])
     }
 
     public func scope(ticketID: String) async throws -> TicketScope? {
         try await store.readStatement { db in
-            try db.fetchRow(sql: Self.scopeSQL, [ticketID]).map(Self.scope)
+            try db.fetchRow(sql: Self.scopeSQL, [ticketID]).map { Self.scope($0) }
         }
     }
 
-    static func scope(_ row: Row) -> TicketScope {
+    /// The access scope of a row whose ``scopeColumnsText`` start at `offset`.
+    static func scope(_ row: Row, at offset: Int = 0) -> TicketScope {
         TicketScope(
-            ticketID: row["id"], referenceKind: ReferenceKind(rawValue: row["ref_kind"]) ?? .contract,
-            referenceOrganisationID: row["ref_org"], referenceAdvisorID: row["ref_advisor"],
-            subjectID: row["subject_id"], assigneeID: row["assignee_id"],
-            restricted: (row["restricted_at"] as Date?) != nil)
+            ticketID: row[offset + ScopeColumn.id],
+            referenceKind: ReferenceKind(rawValue: row[offset + ScopeColumn.referenceKind]) ?? .contract,
+            referenceOrganisationID: row[offset + ScopeColumn.referenceOrganisation],
+            referenceAdvisorID: row[offset + ScopeColumn.referenceAdvisor], subjectID: row[offset + ScopeColumn.subjectID],
+            assigneeID: row[offset + ScopeColumn.assigneeID], restricted: !row.hasNull(atIndex: offset + ScopeColumn.restrictedAt))
     }
 
     public func ticket(id: String) async throws -> Ticket? {
@@ -171,13 +184,13 @@ public struct GRDBTicketRepository: TicketRepository {
     }
 
     private func fetchTicket(_ db: Database, id: String) throws -> Ticket? {
-        try db.fetchRow(sql: Self.ticketWithKeySQL, [id]).map(decodeTicket)
+        try db.fetchRow(sql: Self.ticketWithKeySQL, [id]).map { try decodeTicket($0) }
     }
 
-    /// A ticket from a row of ``ticketWithKeyFrom``.
-    private func decodeTicket(_ row: Row) throws -> Ticket {
+    /// A ticket from a row of ``ticketWithKeyFrom`` whose columns start at `offset`.
+    private func decodeTicket(_ row: Row, at offset: Int = 0) throws -> Ticket {
         let id: String = row["id"]
-        let key = try dataKey(row)
+        let key = try dataKey(row, at: offset)
         return Ticket(
             id: id, referenceID: row["ref_id"], referenceKind: ReferenceKind(rawValue: row["ref_kind"]) ?? .contract,
             referenceNumber: row["ref_number"], subjectID: row["subject_id"],
@@ -228,9 +241,10 @@ public struct GRDBTicketRepository: TicketRepository {
         let request = SQLRequest<Row>(cachedLiteral: sql)
         return try await store.writer.read { db in
             let rows = try Row.fetchAll(db, request)
-            let visible = rows.filter { ReadTicketRule().permits(principal, Self.scope($0)) }
+            // `activity_text` comes first, the ticket's columns after it.
+            let visible = rows.filter { ReadTicketRule().permits(principal, Self.scope($0, at: 1)) }
             return (
-                try visible.map(decodeTicket),
+                try visible.map { try decodeTicket($0, at: 1) },
                 visible.map { TicketCursor(lastActivity: $0["activity_text"], id: $0["id"]) }
             )
         }
@@ -286,15 +300,16 @@ public struct GRDBTicketRepository: TicketRepository {
         let messageID = UUID().uuidString.lowercased()
         return try await store.write { db in
             guard let row = try db.fetchRow(sql: Self.postingSQL, [ticketID]) else { throw StoreError.notFound }
-            let scope = Self.scope(row)
+            // `last_seq` comes first, the ticket's columns after it.
+            let scope = Self.scope(row, at: 1)
             guard permitted(scope) else { throw StoreError.notFound }
             if scope.restricted { throw PostboxError.subjectRestricted }
             let screening = try screening()
-            let current = TicketStatus(rawValue: row["status"]) ?? .open
-            let closedAtBefore: Date? = row["closed_at"]
+            let current = TicketStatus(rawValue: row[1 + ScopeColumn.status]) ?? .open
+            let closedAtBefore: Date? = row[1 + ScopeColumn.closedAt]
             let next = try transition(current, closedAtBefore)
-            let key = try dataKey(row)
-            let seq = (row["last_seq"] as Int? ?? 0) + 1
+            let key = try dataKey(row, at: 1)
+            let seq = (row[0] as Int? ?? 0) + 1
             let subjectID = scope.subjectID
             try insertMessage(
                 db, id: messageID, ticketID: ticketID, seq: seq, body: body, key: key, origin: origin, screening: screening,
@@ -364,11 +379,11 @@ public struct GRDBTicketRepository: TicketRepository {
                 }
                 let origin = Origin(
                     authorID: row[3], role: (row[4] as String?).flatMap(Role.init(rawValue:)), organisationID: row[5],
-                    channel: row[6], ipPrefix: row[7], createdAt: row[8])
+                    channel: row[6], ipPrefix: row[7], createdAt: row.storedDate(atIndex: 8) ?? row[8])
                 return Message(
                     id: id, ticketID: ticketID, seq: row[1],
                     body: try key.openText([UInt8](row[2] as Data), at: Self.location("messages", id, "body")),
-                    origin: origin, editedAt: row[9], revisions: revisions, held: row[10],
+                    origin: origin, editedAt: row.storedDate(atIndex: 9), revisions: revisions, held: row[10],
                     categories: Self.categories(row[11]))
             }
             return try Array(page).reversed()

@@ -1,0 +1,46 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import Postbox
+
+@Suite("Stored timestamps")
+struct StoredTimestampTests {
+    /// The fast reading must give exactly the `Date` GRDB's own decoding gives, for dates GRDB
+    /// wrote (random instants over four centuries, leap days, the epoch, millisecond edges).
+    @Test func readsWhatGRDBWroteExactlyAsGRDBReadsIt() throws {
+        let queue = try DatabaseQueue()
+        var generator = SystemRandomNumberGenerator()
+        var dates = [
+            Date(timeIntervalSince1970: 0), Date(timeIntervalSince1970: -0.001), Date(timeIntervalSince1970: 951_782_400),  // 2000-02-29
+            Date(timeIntervalSince1970: 4_107_542_399.999), Date(timeIntervalSince1970: -2_208_988_800),  // 1900-01-01
+        ]
+        for _ in 0..<5_000 {
+            let millis = Int64.random(in: -6_000_000_000_000...7_000_000_000_000, using: &generator)
+            dates.append(Date(timeIntervalSince1970: TimeInterval(millis) / 1_000))
+        }
+        try queue.inDatabase { db in
+            try db.execute(sql: "CREATE TABLE t (d DATETIME)")
+            for date in dates { try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [date]) }
+            let rows = try Row.fetchAll(db, sql: "SELECT d, CAST(d AS TEXT) FROM t")
+            var fast = 0
+            for row in rows {
+                let viaGRDB: Date = row[0]
+                let text: String = row[1]
+                let parsed = text.utf8.withContiguousStorageIfAvailable { StoredTimestamp.parse(UnsafeRawBufferPointer($0)) } ?? nil
+                if let parsed {
+                    fast += 1
+                    #expect(parsed == viaGRDB, "\(text)")
+                }
+                #expect(row.storedDate(atIndex: 0) == viaGRDB, "\(text)")
+            }
+            #expect(fast > 4_000, "four-digit years take the fast way (\(fast))")
+        }
+    }
+
+    @Test(arguments: ["2026-02-30 10:00:00.000", "2026-13-01 10:00:00", "2026-11-22T10:00:00.000", "2026-11-22 24:00:00", "2026-11-22 10:00", "２０２６-11-22 10:00:00"])
+    func leavesAnythingElseToGRDB(text: String) {
+        let parsed = text.utf8.withContiguousStorageIfAvailable { StoredTimestamp.parse(UnsafeRawBufferPointer($0)) } ?? nil
+        #expect(parsed == nil)
+    }
+}
