@@ -35,6 +35,12 @@ struct StoredTimestampTests {
                 #expect(row.storedDate(atIndex: 0) == viaGRDB, "\(text)")
             }
             #expect(fast > 4_000, "four-digit years take the fast way (\(fast))")
+            // Rows straight from the statement, as a page of messages reads them.
+            let cursor = try Row.fetchCursor(db, sql: "SELECT d, d FROM t")
+            while let row = try cursor.next() {
+                let viaGRDB: Date = row[1]
+                #expect(row.storedDate(atIndex: 0) == viaGRDB)
+            }
         }
     }
 
