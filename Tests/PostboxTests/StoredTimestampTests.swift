@@ -32,15 +32,20 @@ struct StoredTimestampTests {
                     fast += 1
                     #expect(parsed == viaGRDB, "\(text)")
                 }
-                #expect(row.storedDate(atIndex: 0) == viaGRDB, "\(text)")
             }
             #expect(fast > 4_000, "four-digit years take the fast way (\(fast))")
-            // Rows straight from the statement, as a page of messages reads them.
-            let cursor = try Row.fetchCursor(db, sql: "SELECT d, d FROM t")
+            // From the statement's current row, as a page of messages reads them.
+            let statement = try db.makeStatement(sql: "SELECT d, NULL, 42 FROM t")
+            let cursor = try Row.fetchCursor(statement)
+            var read = 0
             while let row = try cursor.next() {
-                let viaGRDB: Date = row[1]
-                #expect(row.storedDate(atIndex: 0) == viaGRDB)
+                let viaGRDB: Date = row[0]
+                #expect(statement.storedDate(atColumn: 0) == viaGRDB)
+                #expect(statement.storedDate(atColumn: 1) == nil, "NULL is left to GRDB")
+                #expect(statement.storedDate(atColumn: 2) == nil, "so is a number")
+                read += 1
             }
+            #expect(read == dates.count)
         }
     }
 

@@ -48,13 +48,10 @@ public struct GRDBAuditLog: AuditLog {
     }
 
     /// The stored time text (UTC, `yyyy-MM-dd HH:mm:ss.SSS`, as GRDB stores dates), identical in
-    /// the row and in the hashed canonical form. Formatted with `gmtime_r`: this runs on every
+    /// the row and in the hashed canonical form. Formatted with ``CivilTime``: this runs on every
     /// audited request, where building a `DateFormatter` would cost more than the hash.
     static func timestamp(_ date: Date) -> String {
-        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        var seconds = time_t(millis / 1000)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
+        let parts = CivilTime.parts(date)
         var text: [UInt8] = []
         text.reserveCapacity(23)
         func digits(_ value: Int, _ width: Int) {
@@ -65,19 +62,19 @@ public struct GRDBAuditLog: AuditLog {
                 divisor /= 10
             }
         }
-        digits(Int(parts.tm_year) + 1900, 4)
+        digits(parts.year, 4)
         text.append(UInt8(ascii: "-"))
-        digits(Int(parts.tm_mon) + 1, 2)
+        digits(parts.month, 2)
         text.append(UInt8(ascii: "-"))
-        digits(Int(parts.tm_mday), 2)
+        digits(parts.day, 2)
         text.append(UInt8(ascii: " "))
-        digits(Int(parts.tm_hour), 2)
+        digits(parts.hour, 2)
         text.append(UInt8(ascii: ":"))
-        digits(Int(parts.tm_min), 2)
+        digits(parts.minute, 2)
         text.append(UInt8(ascii: ":"))
-        digits(Int(parts.tm_sec), 2)
+        digits(parts.second, 2)
         text.append(UInt8(ascii: "."))
-        digits(Int(millis % 1000), 3)
+        digits(parts.millisecond, 3)
         return String(decoding: text, as: UTF8.self)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// Reads the dates GRDB stores (`yyyy-MM-dd HH:mm:ss.SSS`, UTC) straight from their bytes.
 ///
@@ -31,13 +32,7 @@ enum StoredTimestamp {
             guard bytes[19] == UInt8(ascii: "."), let value = number(20, 3) else { return nil }
             milliseconds = value
         }
-        // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
-        let shiftedYear = month <= 2 ? year - 1 : year
-        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
-        let yearOfEra = shiftedYear - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        let days = era * 146_097 + dayOfEra - 719_468
+        let days = CivilTime.days(year: year, month: month, day: day)
         // Checked against GRDB's decoding with `==` in the tests.
         let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second
         return Date(
@@ -54,12 +49,16 @@ enum StoredTimestamp {
     }
 }
 
-extension Row {
-    /// The date at `index`, read by ``StoredTimestamp`` when it has GRDB's storage form.
-    func storedDate(atIndex index: Int) -> Date? {
-        if hasNull(atIndex: index) { return nil }
-        let fast: Date?? = try? withUnsafeData(atIndex: index) { data in data?.withUnsafeBytes(StoredTimestamp.parse) }
-        if case let .some(.some(date)) = fast { return date }
-        return self[index]
+extension Statement {
+    /// The date in column `index` of the statement's current row, read by ``StoredTimestamp``
+    /// from SQLite's own text buffer (no copy); nil when the value is not text in GRDB's form,
+    /// which the caller then decodes through GRDB.
+    func storedDate(atColumn index: Int) -> Date? {
+        let column = Int32(index)
+        guard sqlite3_column_type(sqliteStatement, column) == SQLITE_TEXT,
+            let text = sqlite3_column_text(sqliteStatement, column)
+        else { return nil }
+        let count = Int(sqlite3_column_bytes(sqliteStatement, column))
+        return StoredTimestamp.parse(UnsafeRawBufferPointer(start: text, count: count))
     }
 }

@@ -358,7 +358,8 @@ public struct GRDBTicketRepository: TicketRepository {
             sql += " ORDER BY seq DESC LIMIT ?"
             arguments += [limit]
             // A cursor hands out the statement's row without copying it; newest first, hence reversed.
-            let page = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments).map { row -> Message in
+            let statement = try db.cachedStatement(sql: sql)
+            let page = try Row.fetchCursor(statement, arguments: arguments).map { row -> Message in
                 let id: String = row[0]
                 var revisions: [MessageRevision] = []
                 if includeRevisions {
@@ -379,11 +380,11 @@ public struct GRDBTicketRepository: TicketRepository {
                 }
                 let origin = Origin(
                     authorID: row[3], role: (row[4] as String?).flatMap(Role.init(rawValue:)), organisationID: row[5],
-                    channel: row[6], ipPrefix: row[7], createdAt: row.storedDate(atIndex: 8) ?? row[8])
+                    channel: row[6], ipPrefix: row[7], createdAt: statement.storedDate(atColumn: 8) ?? row[8])
                 return Message(
                     id: id, ticketID: ticketID, seq: row[1],
                     body: try key.openText([UInt8](row[2] as Data), at: Self.location("messages", id, "body")),
-                    origin: origin, editedAt: row.storedDate(atIndex: 9), revisions: revisions, held: row[10],
+                    origin: origin, editedAt: statement.storedDate(atColumn: 9) ?? row[9], revisions: revisions, held: row[10],
                     categories: Self.categories(row[11]))
             }
             return try Array(page).reversed()

@@ -103,21 +103,20 @@ public struct JSONWriter {
     /// The date in UTC to the second, as `JSONEncoder`'s `.iso8601` strategy writes it.
     public mutating func date(_ value: Date) {
         separator()
-        var seconds = time_t((value.timeIntervalSince1970).rounded(.down))
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
+        // Whole seconds, rounded down (as `.iso8601` writes them).
+        let parts = CivilTime.parts(Date(timeIntervalSince1970: value.timeIntervalSince1970.rounded(.down)))
         bytes.append(UInt8(ascii: "\""))
-        digits(Int(parts.tm_year) + 1900, width: 4)
+        digits(parts.year, width: 4)
         bytes.append(UInt8(ascii: "-"))
-        digits(Int(parts.tm_mon) + 1, width: 2)
+        digits(parts.month, width: 2)
         bytes.append(UInt8(ascii: "-"))
-        digits(Int(parts.tm_mday), width: 2)
+        digits(parts.day, width: 2)
         bytes.append(UInt8(ascii: "T"))
-        digits(Int(parts.tm_hour), width: 2)
+        digits(parts.hour, width: 2)
         bytes.append(UInt8(ascii: ":"))
-        digits(Int(parts.tm_min), width: 2)
+        digits(parts.minute, width: 2)
         bytes.append(UInt8(ascii: ":"))
-        digits(Int(parts.tm_sec), width: 2)
+        digits(parts.second, width: 2)
         bytes.append(UInt8(ascii: "Z"))
         bytes.append(UInt8(ascii: "\""))
         needsComma = true
@@ -251,4 +250,10 @@ public struct JSONWriter {
 /// A value that writes itself with ``JSONWriter``.
 public protocol JSONWritable {
     func write(to json: inout JSONWriter)
+    /// Bytes to reserve before writing, so a large answer is not copied while it grows.
+    var estimatedJSONSize: Int { get }
+}
+
+extension JSONWritable {
+    public var estimatedJSONSize: Int { 2048 }
 }

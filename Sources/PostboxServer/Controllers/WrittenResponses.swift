@@ -10,7 +10,7 @@ import Postbox
 
 extension ResponseEncodable where Self: JSONWritable {
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        var json = JSONWriter(capacity: 2048)
+        var json = JSONWriter(capacity: estimatedJSONSize)
         write(to: &json)
         return Response(
             status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
@@ -19,6 +19,9 @@ extension ResponseEncodable where Self: JSONWritable {
 }
 
 extension TicketController.MessagePage: JSONWritable {
+    /// The bodies plus about 600 bytes of members, ids and origin per message.
+    var estimatedJSONSize: Int { items.reduce(256) { $0 + $1.body.utf8.count + 640 } }
+
     func write(to json: inout JSONWriter) {
         json.beginObject()
         json.member("items", items)
