@@ -51,30 +51,9 @@ public struct GRDBAuditLog: AuditLog {
     /// the row and in the hashed canonical form. Formatted with ``CivilTime``: this runs on every
     /// audited request, where building a `DateFormatter` would cost more than the hash.
     static func timestamp(_ date: Date) -> String {
-        let parts = CivilTime.parts(date)
         var text: [UInt8] = []
         text.reserveCapacity(23)
-        func digits(_ value: Int, _ width: Int) {
-            var divisor = 1
-            for _ in 1..<width { divisor *= 10 }
-            while divisor > 0 {
-                text.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
-                divisor /= 10
-            }
-        }
-        digits(parts.year, 4)
-        text.append(UInt8(ascii: "-"))
-        digits(parts.month, 2)
-        text.append(UInt8(ascii: "-"))
-        digits(parts.day, 2)
-        text.append(UInt8(ascii: " "))
-        digits(parts.hour, 2)
-        text.append(UInt8(ascii: ":"))
-        digits(parts.minute, 2)
-        text.append(UInt8(ascii: ":"))
-        digits(parts.second, 2)
-        text.append(UInt8(ascii: "."))
-        digits(parts.millisecond, 3)
+        CivilTime.parts(date).append(to: &text, separator: UInt8(ascii: " "), milliseconds: true)
         return String(decoding: text, as: UTF8.self)
     }
 

@@ -51,3 +51,33 @@ public enum CivilTime {
         return remainder < 0 ? (value / divisor - 1, remainder + divisor) : (value / divisor, remainder)
     }
 }
+
+extension CivilTime.Parts {
+    /// Appends `yyyy-MM-dd`, `separator`, `HH:mm:ss` and, when `milliseconds`, `.SSS`: the JSON
+    /// dates (`T`, whole seconds) and the stored/audited times (space, milliseconds) alike.
+    public func append(to bytes: inout [UInt8], separator: UInt8, milliseconds: Bool) {
+        func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                divisor /= 10
+            }
+        }
+        digits(year, 4)
+        bytes.append(UInt8(ascii: "-"))
+        digits(month, 2)
+        bytes.append(UInt8(ascii: "-"))
+        digits(day, 2)
+        bytes.append(separator)
+        digits(hour, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(minute, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(second, 2)
+        if milliseconds {
+            bytes.append(UInt8(ascii: "."))
+            digits(millisecond, 3)
+        }
+    }
+}

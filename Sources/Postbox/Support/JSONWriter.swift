@@ -106,17 +106,7 @@ public struct JSONWriter {
         // Whole seconds, rounded down (as `.iso8601` writes them).
         let parts = CivilTime.parts(Date(timeIntervalSince1970: value.timeIntervalSince1970.rounded(.down)))
         bytes.append(UInt8(ascii: "\""))
-        digits(parts.year, width: 4)
-        bytes.append(UInt8(ascii: "-"))
-        digits(parts.month, width: 2)
-        bytes.append(UInt8(ascii: "-"))
-        digits(parts.day, width: 2)
-        bytes.append(UInt8(ascii: "T"))
-        digits(parts.hour, width: 2)
-        bytes.append(UInt8(ascii: ":"))
-        digits(parts.minute, width: 2)
-        bytes.append(UInt8(ascii: ":"))
-        digits(parts.second, width: 2)
+        parts.append(to: &bytes, separator: UInt8(ascii: "T"), milliseconds: false)
         bytes.append(UInt8(ascii: "Z"))
         bytes.append(UInt8(ascii: "\""))
         needsComma = true
@@ -192,16 +182,6 @@ public struct JSONWriter {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
     }
 
-    private mutating func digits(_ value: Int, width: Int) {
-        var divisor = 1
-        for _ in 1..<width { divisor *= 10 }
-        var rest = value
-        while divisor > 0 {
-            bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
-            rest %= divisor
-            divisor /= 10
-        }
-    }
 
     /// Appends `"…"` with `"`, `\` and the control characters escaped; everything else,
     /// including non-ASCII UTF-8, is copied as it is (valid UTF-8 in, valid UTF-8 out).
