@@ -14,7 +14,9 @@ struct StoreTests {
         defer { dir.remove() }
         let store = try PostboxStore.open(path: dir.file("db.sqlite"), keyRing: try makeRing())
         #expect(try store.appliedMigrations() == ["v1-initial-schema", "v2-accounts", "v3-tickets", "v4-special-categories", "v5-subject-rights", "v6-attachments"])
-        let (journal, synchronous, secureDelete, foreignKeys, tables) = try store.writer.read { db in
+        // The writer is the connection whose commits must reach the disk (readers are set up
+        // differently by GRDB's pool: only the writer gets its WAL set-up).
+        let (journal, synchronous, secureDelete, foreignKeys, tables) = try store.writer.writeWithoutTransaction { db in
             (
                 try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"),
                 try Int.fetchOne(db, sql: "PRAGMA secure_delete"), try Int.fetchOne(db, sql: "PRAGMA foreign_keys"),
@@ -40,6 +42,7 @@ struct StoreTests {
         defer { dir.remove() }
         let store = try PostboxStore.open(
             path: dir.file("db.sqlite"), keyRing: try makeRing(), configuration: .init(synchronous: .normal))
+        #expect(try store.writer.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 1)
         #expect(try store.writer.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 1)
     }
 

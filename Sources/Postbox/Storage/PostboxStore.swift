@@ -83,6 +83,10 @@ public struct PostboxStore: Sendable {
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
         }
         let pool = try DatabasePool(path: path, configuration: config)
+        // GRDB's pool turns WAL on for its writer after `prepareDatabase` and sets
+        // `synchronous = NORMAL` with it (a commit is then durable only at the next checkpoint).
+        // The level asked for is set again on the writer, the one connection that commits.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
         try PostboxMigrations.migrator.migrate(pool)
         let vault = KeyVault(keyRing: keyRing, reload: reloadKeyRing)
         let systemKeys = try pool.write { db in
