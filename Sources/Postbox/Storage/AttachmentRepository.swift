@@ -34,7 +34,7 @@ public struct GRDBAttachmentRepository: AttachmentRepository {
         ticketID: String, name: String, type: AttachmentType, original: [UInt8], stripped: StrippedFile,
         screening: Screening?, origin: Origin, maxPerTicket: Int, audit: AuditDraft
     ) async throws -> Attachment {
-        let id = UUID().uuidString.lowercased()
+        let id = TimeOrderedID.make()
         try await store.write { db in
             guard
                 let ticket = try Row.fetchOne(

@@ -45,9 +45,10 @@ public enum BulkSeeder {
                                     'import', \(start))
                             """)
                     for t in 0..<plan.ticketsPerSubject {
-                        let ticketID = UUID().uuidString.lowercased()
-                        let ticketKey = try store.vault.createDataKey(db, purpose: "ticket")
                         let opened = start.addingTimeInterval(Double(s * plan.ticketsPerSubject + t))
+                        // Ids in the order of their (seeded) time, as the store makes them.
+                        let ticketID = TimeOrderedID.make(at: opened)
+                        let ticketKey = try store.vault.createDataKey(db, purpose: "ticket")
                         try db.run(
                             literal: """
                                 INSERT INTO tickets (id, ref_id, subject_id, status, data_key_id, title, author_role, channel,
@@ -62,7 +63,7 @@ public enum BulkSeeder {
                                 VALUES (?, ?, ?, ?, 'member', 'web', ?)
                                 """)
                         for m in 1...plan.messagesPerTicket {
-                            let messageID = UUID().uuidString.lowercased()
+                            let messageID = TimeOrderedID.make(at: opened)
                             let body = ticketKey.key.seal(text, at: GRDBTicketRepository.location("messages", messageID, "body"))
                             try insert.execute(arguments: [messageID, ticketID, m, Data(body), opened])
                         }

@@ -166,7 +166,7 @@ public struct GRDBReviewRepository: ReviewRepository {
                 let row = try Row.fetchOne(db, SQLRequest(cachedLiteral: "SELECT body FROM messages WHERE id = \(id)"))
             else { throw PostboxError(.notFound, detail: "the entry no longer exists") }
             let old = try key.openText([UInt8](row["body"] as Data), at: location("messages", id, "body"))
-            let revisionID = UUID().uuidString.lowercased()
+            let revisionID = TimeOrderedID.make()
             try db.run(
                 literal: """
                     INSERT INTO message_revisions (id, message_id, body, reason, revised_by, created_at)

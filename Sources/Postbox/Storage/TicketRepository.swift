@@ -71,8 +71,8 @@ public struct GRDBTicketRepository: TicketRepository {
     ) async throws -> (Ticket, Message) {
         let titleScreening = screenings.first { $0.field == "subject" }
         let bodyScreening = screenings.first { $0.field == "body" }
-        let ticketID = UUID().uuidString.lowercased()
-        let messageID = UUID().uuidString.lowercased()
+        let ticketID = TimeOrderedID.make()
+        let messageID = TimeOrderedID.make()
         return try await store.write { db in
             try GRDBSubjectRepository.requireUnrestricted(db, subjectID: subjectID)
             let dataKey = try store.vault.createDataKey(db, purpose: "ticket")
@@ -297,7 +297,7 @@ public struct GRDBTicketRepository: TicketRepository {
         screening: @escaping @Sendable () throws -> Screening, origin: Origin,
         transition: @escaping @Sendable (TicketStatus, Date?) throws -> TicketStatus, audit: AuditDraft
     ) async throws -> Message {
-        let messageID = UUID().uuidString.lowercased()
+        let messageID = TimeOrderedID.make()
         return try await store.write { db in
             guard let row = try db.fetchRow(sql: Self.postingSQL, [ticketID]) else { throw StoreError.notFound }
             // `last_seq` comes first, the ticket's columns after it.
@@ -419,7 +419,7 @@ public struct GRDBTicketRepository: TicketRepository {
             guard let row = try Row.fetchOne(db, request) else { throw StoreError.notFound }
             let key = try store.vault.dataKey(db, id: row["data_key_id"])
             let old = try key.openText([UInt8](row["body"] as Data), at: Self.location("messages", messageID, "body"))
-            let revisionID = UUID().uuidString.lowercased()
+            let revisionID = TimeOrderedID.make()
             let at = now()
             try db.run(
                 literal: """
