@@ -21,6 +21,8 @@ extension PostboxServerCommand {
             if let host { config.host = host }
             if let port { config.port = port }
 
+            // One line per event in StreamLogHandler's layout, cheaper per request (LineLogHandler).
+            LoggingSystem.bootstrap { LineLogHandler(label: $0) }
             var logger = Logger(label: "postbox")
             logger.logLevel = config.logLevel
             let (announcer, host, finalConfig) = (logger, config.host, config)
