@@ -34,6 +34,14 @@ struct StoredTimestampTests {
                 }
             }
             #expect(fast > 4_000, "four-digit years take the fast way (\(fast))")
+            // Writing: the text bound on the hot paths is the text GRDB stores for the `Date`.
+            var written = 0
+            for date in dates where (0...9_999).contains(CivilTime.parts(date).year) {
+                let stored = try String.fetchOne(db, sql: "SELECT CAST(? AS TEXT)", arguments: [date])
+                #expect(StoredTimestamp.text(date) == stored, "\(date.timeIntervalSince1970)")
+                written += 1
+            }
+            #expect(written > 4_000)
             // From the statement's current row, as a page of messages reads them.
             let statement = try db.makeStatement(sql: "SELECT d, NULL, 42 FROM t")
             let cursor = try Row.fetchCursor(statement)

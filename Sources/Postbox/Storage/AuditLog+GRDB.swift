@@ -48,13 +48,9 @@ public struct GRDBAuditLog: AuditLog {
     }
 
     /// The stored time text (UTC, `yyyy-MM-dd HH:mm:ss.SSS`, as GRDB stores dates), identical in
-    /// the row and in the hashed canonical form. Formatted with ``CivilTime``: this runs on every
-    /// audited request, where building a `DateFormatter` would cost more than the hash.
+    /// the row and in the hashed canonical form.
     static func timestamp(_ date: Date) -> String {
-        var text: [UInt8] = []
-        text.reserveCapacity(23)
-        CivilTime.parts(date).append(to: &text, separator: UInt8(ascii: " "), milliseconds: true)
-        return String(decoding: text, as: UTF8.self)
+        StoredTimestamp.text(date)
     }
 
     /// The hashed fields of one event.

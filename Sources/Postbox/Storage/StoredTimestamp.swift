@@ -8,6 +8,18 @@ import GRDBSQLite
 /// message's row; a page of messages decodes a hundred dates. Anything not in that exact form
 /// (or out of range) is left to GRDB, so this only ever takes the fast way for what GRDB wrote.
 enum StoredTimestamp {
+    /// `date` as GRDB stores a `Date` (UTC, `yyyy-MM-dd HH:mm:ss.SSS`, to the nearest
+    /// millisecond as its `DateFormatter` rounds), for binding on the hot write paths: GRDB
+    /// formats a bound `Date` with a `DateFormatter` (2% of a post). Tested to equal GRDB's own
+    /// text.
+    static func text(_ date: Date) -> String {
+        var text: [UInt8] = []
+        text.reserveCapacity(23)
+        CivilTime.parts(date, rounding: .toNearestOrAwayFromZero)
+            .append(to: &text, separator: UInt8(ascii: " "), milliseconds: true)
+        return String(decoding: text, as: UTF8.self)
+    }
+
     /// The date of `bytes` in GRDB's storage format (with or without milliseconds), or nil.
     static func parse(_ bytes: UnsafeRawBufferPointer) -> Date? {
         guard bytes.count == 23 || bytes.count == 19 else { return nil }

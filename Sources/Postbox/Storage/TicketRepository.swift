@@ -117,7 +117,8 @@ public struct GRDBTicketRepository: TicketRepository {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             [id, ticketID, seq, sealed, origin.authorID, origin.role?.rawValue ?? "system", origin.organisationID,
-             origin.channel, origin.ipPrefix, origin.createdAt, screening?.hold ?? false, screening?.storedCategories])
+             origin.channel, origin.ipPrefix, StoredTimestamp.text(origin.createdAt), screening?.hold ?? false,
+             screening?.storedCategories])
         if let screening {
             try ReviewQueueWriter.insert(
                 db, objectType: "message", objectID: id, ticketID: ticketID, referenceID: nil, subjectID: subjectID,
@@ -317,7 +318,7 @@ public struct GRDBTicketRepository: TicketRepository {
             let closedAt: Date? = next == .closed ? closedAtBefore : nil
             try db.run(
                 sql: "UPDATE tickets SET status = ?, closed_at = ?, last_activity_at = ? WHERE id = ?",
-                [next.rawValue, closedAt, origin.createdAt, ticketID])
+                [next.rawValue, closedAt.map(StoredTimestamp.text), StoredTimestamp.text(origin.createdAt), ticketID])
             try append(db, audit, objectID: messageID)
             return Message(
                 id: messageID, ticketID: ticketID, seq: seq, body: body, origin: origin, editedAt: nil,

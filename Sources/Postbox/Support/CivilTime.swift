@@ -35,9 +35,9 @@ public enum CivilTime {
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
-    /// The UTC fields of `date`, rounded down to the millisecond.
-    public static func parts(_ date: Date) -> Parts {
-        let milliseconds = Int((date.timeIntervalSince1970 * 1_000).rounded(.down))
+    /// The UTC fields of `date`, rounded to the millisecond (down unless told otherwise).
+    public static func parts(_ date: Date, rounding: FloatingPointRoundingRule = .down) -> Parts {
+        let milliseconds = Int((date.timeIntervalSince1970 * 1_000).rounded(rounding))
         let (seconds, millisecond) = floorDivision(milliseconds, 1_000)
         let (days, secondOfDay) = floorDivision(seconds, 86_400)
         let (year, month, day) = Self.date(days: days)
