@@ -86,6 +86,35 @@ struct CryptoTests {
         #expect(throws: CryptoError.malformedCiphertext) { try key.openText(sealed, at: location) }
     }
 
+    /// The form that decrypts out of a borrowed buffer (SQLite's) into the string's storage
+    /// gives the same answers and the same refusals as the array form.
+    @Test func openingFromABorrowedBufferAgreesWithTheArrayForm() throws {
+        let key = SecretKey.random()
+        func open(_ sealed: [UInt8], at place: FieldLocation, with key: SecretKey) throws -> String {
+            try sealed.withUnsafeBytes { try key.openText($0, at: place) }
+        }
+        for text in ["", "x", "Grüße aus der Postbox", String(repeating: "ä€😀 ", count: 300)] {
+            let sealed = key.seal(text, at: location)
+            #expect(try open(sealed, at: location, with: key) == text)
+            #expect(try open(sealed, at: location, with: key) == key.openText(sealed, at: location))
+            var tampered = sealed
+            tampered[tampered.count - 1] ^= 0x01
+            #expect(throws: CryptoError.decryptionFailed) { try open(tampered, at: location, with: key) }
+            let elsewhere = FieldLocation(table: "messages", rowID: "row-2", field: "body")
+            #expect(throws: CryptoError.decryptionFailed) { try open(sealed, at: elsewhere, with: key) }
+            #expect(throws: CryptoError.decryptionFailed) { try open(sealed, at: location, with: .random()) }
+            #expect(throws: CryptoError.malformedCiphertext) {
+                try open(Array(sealed.prefix(AEAD.overhead - 1)), at: location, with: key)
+            }
+            var unknownVersion = sealed
+            unknownVersion[0] = 99
+            #expect(throws: CryptoError.malformedCiphertext) { try open(unknownVersion, at: location, with: key) }
+        }
+        #expect(throws: CryptoError.malformedCiphertext) {
+            try key.openText(UnsafeRawBufferPointer(start: nil, count: 0), at: location)
+        }
+    }
+
     @Test func keysMustBe32Bytes() {
         #expect(throws: CryptoError.invalidKeyLength) { try SecretKey(bytes: [UInt8](repeating: 1, count: 31)) }
         #expect(throws: Never.self) { try SecretKey(bytes: [UInt8](repeating: 1, count: 32)) }

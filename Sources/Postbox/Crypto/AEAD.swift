@@ -37,25 +37,38 @@ public enum AEAD {
     /// - Throws: ``CryptoError/malformedCiphertext`` for a wrong length or version,
     ///   ``CryptoError/decryptionFailed`` for a wrong key, tampering or other associated data.
     public static func open(_ sealed: some Collection<UInt8>, key: SecretKey, associatedData: [UInt8]) throws -> [UInt8] {
-        Sodium.ensureInitialised()
         let input = Array(sealed)
-        guard input.count >= overhead, input[0] == version else { throw CryptoError.malformedCiphertext }
-        var out = [UInt8](repeating: 0, count: input.count - overhead)
-        let status = input.withUnsafeBufferPointer { inBuf in
-            let base = inBuf.baseAddress.unsafelyUnwrapped
-            return out.withUnsafeMutableBufferPointer { outBuf in
-                key.withKeyPointer { k in
-                    var written: UInt64 = 0
-                    return crypto_aead_xchacha20poly1305_ietf_decrypt(
-                        outBuf.baseAddress, &written, nil,
-                        base + 1 + nonceBytes, UInt64(input.count - 1 - nonceBytes),
-                        associatedData, UInt64(associatedData.count),
-                        base + 1, k)
-                }
+        guard input.count >= overhead else { throw CryptoError.malformedCiphertext }
+        return try input.withUnsafeBytes { input in
+            try [UInt8](unsafeUninitializedCapacity: input.count - overhead) { out, initialised in
+                try open(input, key: key, associatedData: associatedData, into: UnsafeMutableRawBufferPointer(out))
+                initialised = out.count
+            }
+        }
+    }
+
+    /// Decrypts `sealed` into `output`, which must hold exactly `sealed.count - overhead` bytes:
+    /// for callers that decrypt straight out of SQLite's buffer into a `String`'s storage.
+    ///
+    /// - Throws: as ``open(_:key:associatedData:)``; `output` is then left undefined.
+    public static func open(
+        _ sealed: UnsafeRawBufferPointer, key: SecretKey, associatedData: [UInt8], into output: UnsafeMutableRawBufferPointer
+    ) throws {
+        Sodium.ensureInitialised()
+        guard sealed.count >= overhead, sealed[0] == version, output.count == sealed.count - overhead,
+            let input = sealed.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        else { throw CryptoError.malformedCiphertext }
+        var empty: UInt8 = 0
+        let status = withUnsafeMutablePointer(to: &empty) { empty in
+            key.withKeyPointer { k in
+                crypto_aead_xchacha20poly1305_ietf_decrypt(
+                    output.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? empty, nil, nil,
+                    input + 1 + nonceBytes, UInt64(sealed.count - 1 - nonceBytes),
+                    associatedData, UInt64(associatedData.count),
+                    input + 1, k)
             }
         }
         guard status == 0 else { throw CryptoError.decryptionFailed }
-        return out
     }
 }
 

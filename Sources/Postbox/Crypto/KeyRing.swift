@@ -126,6 +126,24 @@ extension SecretKey {
         return text
     }
 
+    /// Decrypts a text field sealed for `location` from bytes it does not own (SQLite's column
+    /// buffer), straight into the new string's storage: one copy instead of four on the path that
+    /// reads a page of messages.
+    ///
+    /// Text sealed by ``seal(_:at:)`` is valid UTF-8; authenticated bytes that were not would
+    /// have invalid sequences replaced (U+FFFD), never accepted as they are.
+    public func openText(_ sealed: UnsafeRawBufferPointer, at location: FieldLocation) throws -> String {
+        guard sealed.count >= AEAD.overhead else { throw CryptoError.malformedCiphertext }
+        let associatedData = location.associatedData.bytes
+        let count = sealed.count - AEAD.overhead
+        return try String(unsafeUninitializedCapacity: count) { storage in
+            try AEAD.open(
+                sealed, key: self, associatedData: associatedData,
+                into: UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: storage[..<count])))
+            return count
+        }
+    }
+
     /// Decrypts raw bytes sealed for `location`.
     public func openBytes(_ sealed: [UInt8], at location: FieldLocation) throws -> [UInt8] {
         try AEAD.open(sealed, key: self, associatedData: location.associatedData.bytes)

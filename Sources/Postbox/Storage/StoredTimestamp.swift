@@ -73,4 +73,15 @@ extension Statement {
         let count = Int(sqlite3_column_bytes(sqliteStatement, column))
         return StoredTimestamp.parse(UnsafeRawBufferPointer(start: text, count: count))
     }
+
+    /// Calls `body` with the blob in column `index` of the current row, in SQLite's own buffer
+    /// (valid only during the call); nil when the value is not a blob.
+    func withBlob<T>(atColumn index: Int, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T? {
+        let column = Int32(index)
+        guard sqlite3_column_type(sqliteStatement, column) == SQLITE_BLOB else { return nil }
+        // The pointer first, then its length (SQLite's documented order).
+        let bytes = sqlite3_column_blob(sqliteStatement, column)
+        let count = Int(sqlite3_column_bytes(sqliteStatement, column))
+        return try body(UnsafeRawBufferPointer(start: bytes, count: count))
+    }
 }

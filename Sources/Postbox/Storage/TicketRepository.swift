@@ -384,7 +384,8 @@ public struct GRDBTicketRepository: TicketRepository {
                     channel: row[6], ipPrefix: row[7], createdAt: statement.storedDate(atColumn: 8) ?? row[8])
                 return Message(
                     id: id, ticketID: ticketID, seq: row[1],
-                    body: try key.openText([UInt8](row[2] as Data), at: Self.location("messages", id, "body")),
+                    body: try statement.withBlob(atColumn: 2) { try key.openText($0, at: Self.location("messages", id, "body")) }
+                        ?? key.openText([UInt8](row[2] as Data), at: Self.location("messages", id, "body")),
                     origin: origin, editedAt: statement.storedDate(atColumn: 9) ?? row[9], revisions: revisions, held: row[10],
                     categories: Self.categories(row[11]))
             }
