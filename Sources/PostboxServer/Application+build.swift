@@ -126,7 +126,7 @@ func buildApplication(
         certificateFile: config.dataDirectory.file(config.tls.certificateFile),
         privateKeyFile: config.dataDirectory.file(config.tls.privateKeyFile))
     let idle = Duration.seconds(config.limits.idleTimeoutSeconds)
-    var services: [any Service] = []
+    var services: [any Service] = [CheckpointService(checkpointer: dependencies.store.checkpointer)]
     if config.retention.purgeIntervalMinutes > 0 {
         services.append(
             RetentionService(

@@ -40,3 +40,18 @@ struct RetentionService: Service {
         }
     }
 }
+
+/// Checkpoints the WAL in the background while the server runs (``Checkpointer``), so commits
+/// do not copy pages into the database file themselves.
+struct CheckpointService: Service {
+    let checkpointer: Checkpointer
+    var interval: Duration = .milliseconds(250)
+
+    func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown { try await checkpointer.run(every: interval) }
+        } catch is CancellationError {
+            return
+        }
+    }
+}

@@ -112,6 +112,41 @@ struct StoreTests {
     }
 }
 
+@Suite("Background checkpoints")
+struct CheckpointerTests {
+    @Test func whileRunningTheWriterLeavesCheckpointsToItAndTheWALReachesTheFile() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try PostboxStore.open(
+            path: dir.file("db.sqlite"), keyRing: try KeyRing(entries: [.init(id: "mk-test", key: .random())]))
+        func autocheckpoint() throws -> Int? {
+            try store.writer.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA wal_autocheckpoint") }
+        }
+        #expect(try autocheckpoint() == 1_000)
+        let running = Task { try await store.checkpointer.run(every: .milliseconds(20)) }
+        var waited = 0
+        while try autocheckpoint() != Checkpointer.backstopPages, waited < 500 {
+            try await Task.sleep(for: .milliseconds(10))
+            waited += 1
+        }
+        #expect(try autocheckpoint() == Checkpointer.backstopPages)
+
+        // Writes land in the WAL; the checkpointer's rounds copy all of them into the file.
+        try await store.writer.write { db in
+            try db.execute(sql: "CREATE TABLE filler (x BLOB)")
+            for _ in 0..<200 { try db.execute(sql: "INSERT INTO filler VALUES (randomblob(3000))") }
+        }
+        let pending = try store.checkpointer.checkpoint()
+        #expect(pending.walFrames > 150)
+        #expect(pending.checkpointed == pending.walFrames)
+        #expect(try store.integrityCheck() == ["ok"])
+
+        running.cancel()
+        _ = try? await running.value
+        #expect(try autocheckpoint() == 1_000, "set back when the checkpointer stops")
+    }
+}
+
 @Suite("Audit timestamps")
 struct AuditTimestampTests {
     @Test func formatIsUTCWithMillisecondsAsGRDBStoresDates() {

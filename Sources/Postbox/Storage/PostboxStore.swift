@@ -39,6 +39,8 @@ public struct PostboxStore: Sendable {
     let sessionCache: SessionCache
     /// Connections for ``readStatement(_:)`` on the calling thread.
     let threadReaders: ThreadReaders
+    /// Checkpoints the WAL off the commit path while a server runs it.
+    public let checkpointer: Checkpointer
 
     /// Runs `body` in a write transaction (shared with concurrent writes, see ``GroupCommitter``)
     /// and returns after it is committed.
@@ -100,7 +102,8 @@ public struct PostboxStore: Sendable {
             path: path, count: min(max(ProcessInfo.processInfo.activeProcessorCount, 2), configuration.maximumReaderCount))
         return PostboxStore(
             writer: pool, vault: vault, systemKeys: systemKeys, committer: GroupCommitter(writer: pool),
-            sessionCache: sessionCache, threadReaders: threadReaders)
+            sessionCache: sessionCache, threadReaders: threadReaders,
+            checkpointer: try Checkpointer(path: path, writer: pool))
     }
 
     /// Names of the migrations applied, in order.
