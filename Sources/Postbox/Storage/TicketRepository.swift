@@ -152,8 +152,11 @@ public struct GRDBTicketRepository: TicketRepository {
     /// Rows are read by position on the request paths (a lookup by name lower-cases and hashes
     /// the name); `offset` is where those columns start in a statement's row.
     enum ScopeColumn {
-        static let id = 0, status = 1, assigneeID = 2, subjectID = 3, dataKeyID = 4, closedAt = 13
-        static let referenceKind = 15, referenceOrganisation = 17, referenceAdvisor = 18, restrictedAt = 19
+        static let id = 0, status = 1, assigneeID = 2, subjectID = 3, dataKeyID = 4, title = 5, authorID = 6
+        static let authorRole = 7, organisationID = 8, channel = 9, ipPrefix = 10, createdAt = 11
+        static let lastActivityAt = 12, closedAt = 13
+        static let referenceID = 14, referenceKind = 15, referenceNumber = 16, referenceOrganisation = 17
+        static let referenceAdvisor = 18, restrictedAt = 19
         static let keyMaster = 20, keyWrapped = 21
     }
 
@@ -185,19 +188,35 @@ public struct GRDBTicketRepository: TicketRepository {
     }
 
     private func fetchTicket(_ db: Database, id: String) throws -> Ticket? {
-        try db.fetchRow(sql: Self.ticketWithKeySQL, [id]).map { try decodeTicket($0) }
+        let statement = try db.cachedStatement(sql: Self.ticketWithKeySQL)
+        let rows = try Row.fetchCursor(statement, arguments: [id])
+        return try rows.next().map { try decodeTicket($0, of: statement) }
     }
 
-    /// A ticket from a row of ``ticketWithKeyFrom`` whose columns start at `offset`.
-    private func decodeTicket(_ row: Row, at offset: Int = 0) throws -> Ticket {
-        let id: String = row["id"]
+    /// The ticket in the current row of `statement` (a row of ``ticketWithKeyFrom`` whose columns
+    /// start at `offset`), by position; the title is decrypted out of SQLite's buffer.
+    private func decodeTicket(_ row: Row, of statement: Statement, at offset: Int = 0) throws -> Ticket {
+        typealias Column = ScopeColumn
+        let id: String = row[offset + Column.id]
         let key = try dataKey(row, at: offset)
+        let location = Self.location("tickets", id, "title")
+        let title =
+            try statement.withBlob(atColumn: offset + Column.title) { try key.openText($0, at: location) }
+            ?? key.openText([UInt8](row[offset + Column.title] as Data), at: location)
+        let origin = Origin(
+            authorID: row[offset + Column.authorID],
+            role: (row[offset + Column.authorRole] as String?).flatMap(Role.init(rawValue:)),
+            organisationID: row[offset + Column.organisationID], channel: row[offset + Column.channel],
+            ipPrefix: row[offset + Column.ipPrefix],
+            createdAt: statement.storedDate(atColumn: offset + Column.createdAt) ?? row[offset + Column.createdAt])
         return Ticket(
-            id: id, referenceID: row["ref_id"], referenceKind: ReferenceKind(rawValue: row["ref_kind"]) ?? .contract,
-            referenceNumber: row["ref_number"], subjectID: row["subject_id"],
-            status: TicketStatus(rawValue: row["status"]) ?? .open, assigneeID: row["assignee_id"],
-            title: try key.openText([UInt8](row["title"] as Data), at: Self.location("tickets", id, "title")),
-            origin: Self.origin(row), lastActivityAt: row["last_activity_at"])
+            id: id, referenceID: row[offset + Column.referenceID],
+            referenceKind: ReferenceKind(rawValue: row[offset + Column.referenceKind]) ?? .contract,
+            referenceNumber: row[offset + Column.referenceNumber], subjectID: row[offset + Column.subjectID],
+            status: TicketStatus(rawValue: row[offset + Column.status]) ?? .open,
+            assigneeID: row[offset + Column.assigneeID], title: title, origin: origin,
+            lastActivityAt: statement.storedDate(atColumn: offset + Column.lastActivityAt)
+                ?? row[offset + Column.lastActivityAt])
     }
 
     static func categories(_ stored: String?) -> [SpecialCategory] {
@@ -214,40 +233,50 @@ public struct GRDBTicketRepository: TicketRepository {
     public func list(for principal: Principal, status: TicketStatus?, after: TicketCursor?, limit: Int) async throws
         -> (tickets: [Ticket], cursors: [TicketCursor])
     {
-        let filter: SQL
+        // One SQL text per shape (role, status filter, page) with the values as arguments, so
+        // the statement comes from the connection's cache.
+        var sql = "SELECT t.last_activity_at AS activity_text, \(Self.ticketWithKeyFromText) WHERE "
+        var arguments: StatementArguments
         switch principal.role {
         case .member:
-            filter = "t.subject_id = \(principal.subjectID ?? "") AND s.restricted_at IS NULL"
+            sql += "t.subject_id = ? AND s.restricted_at IS NULL"
+            arguments = [principal.subjectID ?? ""]
         case .broker:
-            filter = "r.kind = 'referral' AND r.organisation_id = \(principal.organisationID ?? "") AND s.restricted_at IS NULL"
+            sql += "r.kind = 'referral' AND r.organisation_id = ? AND s.restricted_at IS NULL"
+            arguments = [principal.organisationID ?? ""]
         case .advisor:
-            filter = """
-                (t.assignee_id IS NULL OR t.assignee_id = \(principal.userID) OR r.advisor_id = \(principal.userID))
-                AND s.restricted_at IS NULL
-                """
+            sql += "(t.assignee_id IS NULL OR t.assignee_id = ? OR r.advisor_id = ?) AND s.restricted_at IS NULL"
+            arguments = [principal.userID, principal.userID]
         case .dpo:
-            filter = "1 = 1"
+            sql += "1 = 1"
+            arguments = []
         case .admin:
             return ([], [])
         }
-        var sql: SQL = """
-            SELECT t.last_activity_at AS activity_text, \(Self.ticketWithKeyFrom)
-            WHERE \(filter)
-            """
-        if let status { sql += " AND t.status = \(status.rawValue)" }
-        if let after {
-            sql += " AND (t.last_activity_at < \(after.lastActivity) OR (t.last_activity_at = \(after.lastActivity) AND t.id < \(after.id)))"
+        if let status {
+            sql += " AND t.status = ?"
+            arguments += [status.rawValue]
         }
-        sql += " ORDER BY t.last_activity_at DESC, t.id DESC LIMIT \(limit)"
-        let request = SQLRequest<Row>(cachedLiteral: sql)
-        return try await store.writer.read { db in
-            let rows = try Row.fetchAll(db, request)
+        if let after {
+            sql += " AND (t.last_activity_at < ? OR (t.last_activity_at = ? AND t.id < ?))"
+            arguments += [after.lastActivity, after.lastActivity, after.id]
+        }
+        sql += " ORDER BY t.last_activity_at DESC, t.id DESC LIMIT ?"
+        arguments += [limit]
+        return try await store.writer.read { [sql, arguments] db in
+            let statement = try db.cachedStatement(sql: sql)
+            let rows = try Row.fetchCursor(statement, arguments: arguments)
+            var tickets: [Ticket] = []
+            var cursors: [TicketCursor] = []
+            tickets.reserveCapacity(limit)
+            cursors.reserveCapacity(limit)
             // `activity_text` comes first, the ticket's columns after it.
-            let visible = rows.filter { ReadTicketRule().permits(principal, Self.scope($0, at: 1)) }
-            return (
-                try visible.map { try decodeTicket($0, at: 1) },
-                visible.map { TicketCursor(lastActivity: $0["activity_text"], id: $0["id"]) }
-            )
+            while let row = try rows.next() {
+                guard ReadTicketRule().permits(principal, Self.scope(row, at: 1)) else { continue }
+                tickets.append(try decodeTicket(row, of: statement, at: 1))
+                cursors.append(TicketCursor(lastActivity: row[0], id: row[1 + ScopeColumn.id]))
+            }
+            return (tickets, cursors)
         }
     }
 
