@@ -33,7 +33,7 @@ struct CivilTimeTests {
         var stored: [UInt8] = []
         parts.append(to: &stored, separator: UInt8(ascii: " "), milliseconds: true)
         #expect(String(decoding: stored, as: UTF8.self) == "2000-02-29 23:59:59.999")
-        #expect(GRDBAuditLog.timestamp(Date(timeIntervalSince1970: 951_868_799.999)) == "2000-02-29 23:59:59.999")
+        #expect(StoredTimestamp.text(Date(timeIntervalSince1970: 951_868_799.999)) == "2000-02-29 23:59:59.999")
         var json: [UInt8] = []
         CivilTime.parts(Date(timeIntervalSince1970: 5)).append(to: &json, separator: UInt8(ascii: "T"), milliseconds: false)
         #expect(String(decoding: json, as: UTF8.self) == "1970-01-01T00:00:05")

@@ -150,7 +150,7 @@ struct CheckpointerTests {
 @Suite("Audit timestamps")
 struct AuditTimestampTests {
     @Test func formatIsUTCWithMillisecondsAsGRDBStoresDates() {
-        #expect(GRDBAuditLog.timestamp(Date(timeIntervalSince1970: 0)) == "1970-01-01 00:00:00.000")
-        #expect(GRDBAuditLog.timestamp(Date(timeIntervalSince1970: 1_795_000_000.1234)) == "2026-11-18 11:06:40.123")
+        #expect(StoredTimestamp.text(Date(timeIntervalSince1970: 0)) == "1970-01-01 00:00:00.000")
+        #expect(StoredTimestamp.text(Date(timeIntervalSince1970: 1_795_000_000.1234)) == "2026-11-18 11:06:40.123")
     }
 }

@@ -31,7 +31,7 @@ public struct GRDBAuditLog: AuditLog {
         let last = try db.fetchRow(sql: "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1", [])
         let seq: Int64 = (last?[0] ?? 0) + 1
         let previous: [UInt8] = last.map { [UInt8]($0[1] as Data) } ?? genesis
-        let time = timestamp(at)
+        let time = StoredTimestamp.text(at)
         let fields = Fields(
             seq: seq, at: time, userID: draft.userID, role: draft.role?.rawValue, action: draft.action.rawValue,
             objectType: draft.objectType, objectID: draft.objectID, outcome: draft.outcome.rawValue,
@@ -45,12 +45,6 @@ public struct GRDBAuditLog: AuditLog {
                 """,
             [seq, time, fields.userID, fields.role, fields.action, fields.objectType, fields.objectID, fields.outcome,
              fields.ipPrefix, Data(previous), Data(hash)])
-    }
-
-    /// The stored time text (UTC, `yyyy-MM-dd HH:mm:ss.SSS`, as GRDB stores dates), identical in
-    /// the row and in the hashed canonical form.
-    static func timestamp(_ date: Date) -> String {
-        StoredTimestamp.text(date)
     }
 
     /// The hashed fields of one event.
@@ -153,7 +147,7 @@ public struct GRDBAuditLog: AuditLog {
     /// and records the checkpoint the remaining chain starts from; returns how many went.
     static func purge(_ db: Database, before: Date, at: Date, key: SecretKey) throws -> Int {
         let newest = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM audit_events") ?? 0
-        try db.run(literal: "DELETE FROM audit_events WHERE at < \(timestamp(before)) AND seq < \(newest)")
+        try db.run(literal: "DELETE FROM audit_events WHERE at < \(StoredTimestamp.text(before)) AND seq < \(newest)")
         let purged = db.changesCount
         guard purged > 0,
             let first = try Row.fetchOne(db, sql: "SELECT seq, prev_hash FROM audit_events ORDER BY seq LIMIT 1")
@@ -176,8 +170,8 @@ public struct GRDBAuditLog: AuditLog {
             var sql: SQL = "SELECT * FROM audit_events WHERE 1 = 1"
             if let user = query.userID { sql += " AND user_id = \(user)" }
             if let action = query.action { sql += " AND action = \(action)" }
-            if let from = query.from { sql += " AND at >= \(Self.timestamp(from))" }
-            if let to = query.to { sql += " AND at < \(Self.timestamp(to))" }
+            if let from = query.from { sql += " AND at >= \(StoredTimestamp.text(from))" }
+            if let to = query.to { sql += " AND at < \(StoredTimestamp.text(to))" }
             sql += " ORDER BY seq DESC LIMIT \(max(1, min(query.limit, 1000)))"
             return try Row.fetchAll(db, SQLRequest(cachedLiteral: sql)).map { row in
                 AuditEvent(

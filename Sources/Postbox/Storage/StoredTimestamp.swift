@@ -11,7 +11,7 @@ enum StoredTimestamp {
     /// `date` as GRDB stores a `Date` (UTC, `yyyy-MM-dd HH:mm:ss.SSS`, to the nearest
     /// millisecond as its `DateFormatter` rounds), for binding on the hot write paths: GRDB
     /// formats a bound `Date` with a `DateFormatter` (2% of a post). Tested to equal GRDB's own
-    /// text.
+    /// text. Audit events store and hash their time in this form (`GRDBAuditLog.append`).
     static func text(_ date: Date) -> String {
         var text: [UInt8] = []
         text.reserveCapacity(23)
