@@ -126,7 +126,7 @@ func buildApplication(
         certificateFile: config.dataDirectory.file(config.tls.certificateFile),
         privateKeyFile: config.dataDirectory.file(config.tls.privateKeyFile))
     let idle = Duration.seconds(config.limits.idleTimeoutSeconds)
-    var services: [any Service] = [CheckpointService(checkpointer: dependencies.store.checkpointer)]
+    var services: [any Service] = [CheckpointService(checkpointer: try dependencies.store.makeCheckpointer())]
     if config.retention.purgeIntervalMinutes > 0 {
         services.append(
             RetentionService(

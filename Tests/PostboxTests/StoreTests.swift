@@ -123,7 +123,8 @@ struct CheckpointerTests {
             try store.writer.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA wal_autocheckpoint") }
         }
         #expect(try autocheckpoint() == 1_000)
-        let running = Task { try await store.checkpointer.run(every: .milliseconds(20)) }
+        let checkpointer = try store.makeCheckpointer()
+        let running = Task { try await checkpointer.run(every: .milliseconds(20)) }
         var waited = 0
         while try autocheckpoint() != Checkpointer.backstopPages, waited < 500 {
             try await Task.sleep(for: .milliseconds(10))
@@ -136,7 +137,7 @@ struct CheckpointerTests {
             try db.execute(sql: "CREATE TABLE filler (x BLOB)")
             for _ in 0..<200 { try db.execute(sql: "INSERT INTO filler VALUES (randomblob(3000))") }
         }
-        let pending = try store.checkpointer.checkpoint()
+        let pending = try checkpointer.checkpoint()
         #expect(pending.walFrames > 150)
         #expect(pending.checkpointed == pending.walFrames)
         #expect(try store.integrityCheck() == ["ok"])

@@ -39,8 +39,6 @@ public struct PostboxStore: Sendable {
     let sessionCache: SessionCache
     /// Connections for ``readStatement(_:)`` on the calling thread.
     let threadReaders: ThreadReaders
-    /// Checkpoints the WAL off the commit path while a server runs it.
-    public let checkpointer: Checkpointer
 
     /// Runs `body` in a write transaction (shared with concurrent writes, see ``GroupCommitter``)
     /// and returns after it is committed.
@@ -102,8 +100,13 @@ public struct PostboxStore: Sendable {
             path: path, count: min(max(ProcessInfo.processInfo.activeProcessorCount, 2), configuration.maximumReaderCount))
         return PostboxStore(
             writer: pool, vault: vault, systemKeys: systemKeys, committer: GroupCommitter(writer: pool),
-            sessionCache: sessionCache, threadReaders: threadReaders,
-            checkpointer: try Checkpointer(path: path, writer: pool))
+            sessionCache: sessionCache, threadReaders: threadReaders)
+    }
+
+    /// A checkpointer for this store on a connection of its own, for a server to run for as long
+    /// as it serves (operator commands and tests that do not run one open no connection for it).
+    public func makeCheckpointer() throws -> Checkpointer {
+        try Checkpointer(path: path, writer: writer)
     }
 
     /// Names of the migrations applied, in order.
