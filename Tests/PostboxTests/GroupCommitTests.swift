@@ -42,6 +42,28 @@ struct GroupCommitTests {
         let committed = counter.commits.withLock { $0 }
         #expect(committed >= 1 && committed < 300, "writes shared commits (\(committed) commits for 300 writes)")
     }
+
+    /// A body whose savepoint cannot be undone (here it released the savepoint itself, so the
+    /// rollback finds none) must not have its writes committed with the batch: the batch fails.
+    @Test func aBodyThatCannotBeRolledBackFailsItsBatchAndNothingOfItCommits() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try PostboxStore.open(
+            path: dir.file("db.sqlite"), keyRing: try KeyRing(entries: [.init(id: "mk", key: .random())]))
+        try await store.write { db in try db.execute(sql: "CREATE TABLE t (v INTEGER)") }
+        struct Refused: Error {}
+        await #expect(throws: (any Error).self) {
+            try await store.write { db in
+                try db.execute(sql: "INSERT INTO t (v) VALUES (1)")
+                try db.execute(sql: "RELEASE SAVEPOINT postbox_write")
+                throw Refused()
+            }
+        }
+        #expect(try await store.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM t") } == 0)
+        // The store goes on: the next write commits.
+        try await store.write { db in try db.execute(sql: "INSERT INTO t (v) VALUES (2)") }
+        #expect(try await store.writer.read { db in try Int.fetchAll(db, sql: "SELECT v FROM t") } == [2])
+    }
 }
 
 /// Counts commits of the connection it observes.

@@ -12,8 +12,9 @@ import Synchronization
 /// own savepoint and gets its own error; the others commit.
 final class GroupCommitter: Sendable {
     private struct Job: Sendable {
-        /// Runs the body in a savepoint inside the shared transaction and keeps its outcome.
-        let run: @Sendable (Database) -> Void
+        /// Runs the body in a savepoint inside the shared transaction and keeps its outcome;
+        /// throws only when the body's savepoint could not be undone, which fails the batch.
+        let run: @Sendable (Database) throws -> Void
         /// Resumes the caller after the batch committed (nil) or failed as a whole.
         let finish: @Sendable ((any Error)?) -> Void
     }
@@ -41,6 +42,8 @@ final class GroupCommitter: Sendable {
                     do {
                         let value = try Self.inSavepoint(db) { try body(db) }
                         outcome.withLock { $0 = .success(value) }
+                    } catch let failure as SavepointRollbackFailed {
+                        throw failure.cause
                     } catch {
                         outcome.withLock { $0 = .failure(error) }
                     }
@@ -70,6 +73,10 @@ final class GroupCommitter: Sendable {
     /// on every call (3.5% of a post); these come from the connection's statement cache. GRDB
     /// still sees each statement's savepoint effect, so transaction observers drop the events
     /// of a rolled-back body as with `inSavepoint`.
+    ///
+    /// When the rollback itself fails, the body's writes may still be in the transaction: that
+    /// is thrown as ``SavepointRollbackFailed`` and fails the whole batch (nothing commits),
+    /// never reported as the body's own error while the others commit.
     private static func inSavepoint<T>(_ db: Database, _ body: () throws -> T) throws -> T {
         try db.cachedStatement(sql: "SAVEPOINT postbox_write").execute()
         do {
@@ -77,10 +84,18 @@ final class GroupCommitter: Sendable {
             try db.cachedStatement(sql: "RELEASE SAVEPOINT postbox_write").execute()
             return value
         } catch {
-            try db.cachedStatement(sql: "ROLLBACK TRANSACTION TO SAVEPOINT postbox_write").execute()
-            try db.cachedStatement(sql: "RELEASE SAVEPOINT postbox_write").execute()
+            do {
+                try db.cachedStatement(sql: "ROLLBACK TRANSACTION TO SAVEPOINT postbox_write").execute()
+                try db.cachedStatement(sql: "RELEASE SAVEPOINT postbox_write").execute()
+            } catch let cause {
+                throw SavepointRollbackFailed(cause: cause)
+            }
             throw error
         }
+    }
+
+    private struct SavepointRollbackFailed: Error {
+        let cause: any Error
     }
 
     /// Commits batches until no write is waiting.
@@ -96,7 +111,7 @@ final class GroupCommitter: Sendable {
             do {
                 try await writer.writeWithoutTransaction { db in
                     try db.inTransaction {
-                        for job in jobs { job.run(db) }
+                        for job in jobs { try job.run(db) }
                         return .commit
                     }
                 }
