@@ -74,14 +74,17 @@ extension Statement {
         return StoredTimestamp.parse(UnsafeRawBufferPointer(start: text, count: count))
     }
 
-    /// Calls `body` with the blob in column `index` of the current row, in SQLite's own buffer
-    /// (valid only during the call); nil when the value is not a blob.
-    func withBlob<T>(atColumn index: Int, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T? {
+    /// The text sealed under `key` for `location` in column `index` of the current row,
+    /// decrypted out of SQLite's own buffer (no copy of the ciphertext).
+    ///
+    /// - Throws: ``CryptoError/malformedCiphertext`` when the value is not a blob, else as
+    ///   ``SecretKey/openText(_:at:)``.
+    func openText(atColumn index: Int, key: SecretKey, at location: FieldLocation) throws -> String {
         let column = Int32(index)
-        guard sqlite3_column_type(sqliteStatement, column) == SQLITE_BLOB else { return nil }
+        guard sqlite3_column_type(sqliteStatement, column) == SQLITE_BLOB else { throw CryptoError.malformedCiphertext }
         // The pointer first, then its length (SQLite's documented order).
         let bytes = sqlite3_column_blob(sqliteStatement, column)
         let count = Int(sqlite3_column_bytes(sqliteStatement, column))
-        return try body(UnsafeRawBufferPointer(start: bytes, count: count))
+        return try key.openText(UnsafeRawBufferPointer(start: bytes, count: count), at: location)
     }
 }

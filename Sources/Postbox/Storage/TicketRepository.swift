@@ -199,10 +199,8 @@ public struct GRDBTicketRepository: TicketRepository {
         typealias Column = ScopeColumn
         let id: String = row[offset + Column.id]
         let key = try dataKey(row, at: offset)
-        let location = Self.location("tickets", id, "title")
-        let title =
-            try statement.withBlob(atColumn: offset + Column.title) { try key.openText($0, at: location) }
-            ?? key.openText([UInt8](row[offset + Column.title] as Data), at: location)
+        let title = try statement.openText(
+            atColumn: offset + Column.title, key: key, at: Self.location("tickets", id, "title"))
         let origin = Origin(
             authorID: row[offset + Column.authorID],
             role: (row[offset + Column.authorRole] as String?).flatMap(Role.init(rawValue:)),
@@ -413,8 +411,7 @@ public struct GRDBTicketRepository: TicketRepository {
                     channel: row[6], ipPrefix: row[7], createdAt: statement.storedDate(atColumn: 8) ?? row[8])
                 return Message(
                     id: id, ticketID: ticketID, seq: row[1],
-                    body: try statement.withBlob(atColumn: 2) { try key.openText($0, at: Self.location("messages", id, "body")) }
-                        ?? key.openText([UInt8](row[2] as Data), at: Self.location("messages", id, "body")),
+                    body: try statement.openText(atColumn: 2, key: key, at: Self.location("messages", id, "body")),
                     origin: origin, editedAt: statement.storedDate(atColumn: 9) ?? row[9], revisions: revisions, held: row[10],
                     categories: Self.categories(row[11]))
             }

@@ -46,11 +46,11 @@ public struct LineLogHandler: LogHandler {
         line.reserveCapacity(160 + merged.count * 32)
         CivilTime.parts(Date()).append(to: &line, separator: UInt8(ascii: "T"), milliseconds: false)
         line.append(contentsOf: "+0000 \(event.level) \(label):".utf8)
-        for key in merged.keys.sorted() {
+        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
             line.append(UInt8(ascii: " "))
             line.append(contentsOf: key.utf8)
             line.append(UInt8(ascii: "="))
-            line.append(contentsOf: merged[key].unsafelyUnwrapped.description.utf8)
+            line.append(contentsOf: value.description.utf8)
         }
         line.append(contentsOf: " [\(event.source)] \(event.message)\n".utf8)
         output.write(line)
