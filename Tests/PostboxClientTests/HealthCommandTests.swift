@@ -41,6 +41,21 @@ struct HealthCommandTests {
         #expect(plain.stderr.contains("https://"))
     }
 
+    /// A second server on a port that is taken says so in one line and exits 78, without the
+    /// socket call's internals.
+    @Test func aPortInUseIsOneClearLineAndExit78() async throws {
+        let server = try await ServerProcess.start()
+        defer { server.stop() }
+        let port = try #require(server.baseURL.split(separator: ":").last)
+        let second = try await runProcess(
+            BuildProducts.executable("postbox-server"),
+            ["serve", "--data-dir", server.dataDirectory, "--host", "127.0.0.1", "--port", String(port)])
+        #expect(second.status == 78)
+        let lines = second.stderr.split(separator: "\n").filter { !$0.contains(" info ") && !$0.contains(" notice ") }
+        #expect(lines == ["postbox-server: cannot listen on 127.0.0.1:\(port): address already in use"], "\(second.stderr)")
+        #expect(!second.stderr.contains("bind("))
+    }
+
     @Test func theServerStopsGracefullyOnSIGTERM() async throws {
         let server = try await ServerProcess.start()
         let status = server.stop()

@@ -80,10 +80,24 @@ struct TicketTests {
             #expect(advisorOnClosed.status == 409)
             // Sessions expire while the clock moves on by days: log in again each time.
             server.clock.advance(by: 29 * 86_400)
+            let maria = try await world.relogin("maria")
             let reopen = try await server.client.sendJSON(
                 .POST, server.url("/v1/tickets/\(ticketID)/messages"), ["body": "Noch eine Frage"],
-                headers: server.bearer(try await world.relogin("maria")))
+                headers: server.bearer(maria))
             #expect(reopen.status == 201)
+            let reopened = try await server.client.send(.GET, server.url("/v1/tickets/\(ticketID)"), headers: server.bearer(maria))
+            #expect(try reopened.json()["status"] as? String == "open")
+            let activityAtReopen = try #require(try reopened.json()["lastActivityAt"] as? String)
+            // A reply that leaves the status as it is still moves the ticket's last activity on.
+            server.clock.advance(by: 60)
+            let followUp = try await server.client.sendJSON(
+                .POST, server.url("/v1/tickets/\(ticketID)/messages"), ["body": "Und noch etwas"],
+                headers: server.bearer(maria))
+            #expect(followUp.status == 201)
+            let afterFollowUp = try await server.client.send(.GET, server.url("/v1/tickets/\(ticketID)"), headers: server.bearer(maria))
+            #expect(try afterFollowUp.json()["status"] as? String == "open")
+            let activityAfter = try #require(try afterFollowUp.json()["lastActivityAt"] as? String)
+            #expect(activityAfter > activityAtReopen, "\(activityAtReopen) → \(activityAfter)")
             let close = try await server.client.sendJSON(
                 .PATCH, server.url("/v1/tickets/\(ticketID)"), ["status": "closed"],
                 headers: server.bearer(try await world.relogin("advisor")))

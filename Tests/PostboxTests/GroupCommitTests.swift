@@ -9,10 +9,9 @@ import Testing
 @Suite("Group commit")
 struct GroupCommitTests {
     @Test func concurrentWritesShareCommitsAndAFailedOneIsRolledBackAlone() async throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let store = try PostboxStore.open(
-            path: dir.file("db.sqlite"), keyRing: try KeyRing(entries: [.init(id: "mk", key: .random())]))
+        let temporary = try TemporaryStore()
+        defer { temporary.remove() }
+        let store = temporary.store
         try await store.write { db in try db.execute(sql: "CREATE TABLE t (v INTEGER UNIQUE, note TEXT)") }
         let counter = CommitCounter()
         try await store.writer.writeWithoutTransaction { db in
@@ -46,10 +45,9 @@ struct GroupCommitTests {
     /// A body whose savepoint cannot be undone (here it released the savepoint itself, so the
     /// rollback finds none) must not have its writes committed with the batch: the batch fails.
     @Test func aBodyThatCannotBeRolledBackFailsItsBatchAndNothingOfItCommits() async throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let store = try PostboxStore.open(
-            path: dir.file("db.sqlite"), keyRing: try KeyRing(entries: [.init(id: "mk", key: .random())]))
+        let temporary = try TemporaryStore()
+        defer { temporary.remove() }
+        let store = temporary.store
         try await store.write { db in try db.execute(sql: "CREATE TABLE t (v INTEGER)") }
         struct Refused: Error {}
         await #expect(throws: (any Error).self) {

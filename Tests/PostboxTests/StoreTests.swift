@@ -115,10 +115,9 @@ struct StoreTests {
 @Suite("Background checkpoints")
 struct CheckpointerTests {
     @Test func whileRunningTheWriterLeavesCheckpointsToItAndTheWALReachesTheFile() async throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let store = try PostboxStore.open(
-            path: dir.file("db.sqlite"), keyRing: try KeyRing(entries: [.init(id: "mk-test", key: .random())]))
+        let temporary = try TemporaryStore()
+        defer { temporary.remove() }
+        let store = temporary.store
         func autocheckpoint() throws -> Int? {
             try store.writer.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA wal_autocheckpoint") }
         }

@@ -100,7 +100,7 @@ public struct AttachmentService: Sendable {
             return "attachment.\(type.fileExtension)"
         }
         let base = raw.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? raw
-        guard let name = FreeText.clean(base, multiline: false, maxLength: 200), (1...200).contains(name.count) else {
+        guard let name = FreeText.clean(base, multiline: false, maxLength: 200), !name.isEmpty else {
             throw PostboxError.invalid([.init(field: "fileName", message: "1-200 printable characters on one line")])
         }
         return name

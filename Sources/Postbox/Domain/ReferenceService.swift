@@ -27,7 +27,7 @@ public struct ReferenceService: Sendable {
             if required { issues.append(.init(field: field, message: "is required")) }
             return nil
         }
-        guard let text = FreeText.clean(raw, multiline: false, maxLength: 100), (1...100).contains(text.count) else {
+        guard let text = FreeText.clean(raw, multiline: false, maxLength: 100), !text.isEmpty else {
             issues.append(.init(field: field, message: "1-100 printable characters"))
             return nil
         }

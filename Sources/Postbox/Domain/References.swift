@@ -170,10 +170,19 @@ public enum FreeText {
     /// Trims, normalises line breaks, and rejects control characters other than newline and tab.
     /// Returns nil when the text holds other control characters, or more than `maxLength`
     /// Unicode scalars as sent (the API document's `maxLength` counts code points of the value
-    /// as sent, whitespace included).
+    /// as sent, whitespace included). A result is never longer than `maxLength` characters (a
+    /// character holds at least one scalar), so callers only need to check it is not empty.
     public static func clean(_ raw: String, multiline: Bool, maxLength: Int) -> String? {
-        guard raw.unicodeScalars.count <= maxLength else { return nil }
-        if let decided = quickClean(raw, multiline: multiline) { return decided }
+        switch quickClean(raw, multiline: multiline, maxLength: maxLength) {
+        case .tooLong: return nil
+        case .clean(let text): return text
+        case .undecided: return fullClean(raw, multiline: multiline)
+        }
+    }
+
+    /// The rules in full (Foundation's whitespace and line-break handling); ``quickClean`` gives
+    /// the same answer for the texts it decides.
+    static func fullClean(_ raw: String, multiline: Bool) -> String? {
         let text = raw.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let allowed: Set<Unicode.Scalar> = multiline ? ["\n", "\t"] : []
@@ -184,18 +193,32 @@ public enum FreeText {
         return bad ? nil : text
     }
 
-    /// The common case in one pass over the bytes, without Foundation: no carriage returns, no
-    /// control or format characters, ASCII whitespace at the ends. Returns nil when it cannot
-    /// decide, and the full rules above apply.
-    static func quickClean(_ raw: String, multiline: Bool) -> String? {
+    enum QuickClean: Equatable {
+        /// More than `maxLength` Unicode scalars.
+        case tooLong
+        /// The common case decided: the cleaned text.
+        case clean(String)
+        /// Carriage returns, control, format or non-ASCII space characters: the full rules apply.
+        case undecided
+    }
+
+    /// The length limit and the common case in one pass over the bytes, without Foundation: no
+    /// carriage returns, no control or format characters, ASCII whitespace at the ends.
+    static func quickClean(_ raw: String, multiline: Bool, maxLength: Int) -> QuickClean {
         var nonASCII = false
+        var undecided = false
+        // A String's UTF-8 is valid, so every byte that is not a continuation byte starts a scalar.
+        var scalarCount = 0
         for byte in raw.utf8 {
+            if byte & 0xC0 != 0x80 { scalarCount &+= 1 }
             if byte >= 0x80 {
                 nonASCII = true
             } else if byte < 0x20 || byte == 0x7F {
-                guard multiline, byte == 0x0A || byte == 0x09 else { return nil }
+                if !(multiline && (byte == 0x0A || byte == 0x09)) { undecided = true }
             }
         }
+        if scalarCount > maxLength { return .tooLong }
+        if undecided { return .undecided }
         let scalars = raw.unicodeScalars
         if nonASCII {
             for scalar in scalars where scalar.value >= 0x80 {
@@ -203,14 +226,14 @@ public enum FreeText {
                 if category == .control || category == .format || category == .lineSeparator
                     || category == .paragraphSeparator || category == .spaceSeparator
                 {
-                    return nil
+                    return .undecided
                 }
             }
         }
         let isSpace = { (s: Unicode.Scalar) in s == " " || s == "\n" || s == "\t" }
-        guard let first = scalars.firstIndex(where: { !isSpace($0) }) else { return "" }
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }) else { return .clean("") }
         let last = scalars.lastIndex(where: { !isSpace($0) }) ?? first
-        if first == scalars.startIndex, scalars.index(after: last) == scalars.endIndex { return raw }
-        return String(scalars[first...last])
+        if first == scalars.startIndex, scalars.index(after: last) == scalars.endIndex { return .clean(raw) }
+        return .clean(String(scalars[first...last]))
     }
 }

@@ -21,7 +21,7 @@ public struct ReviewService: Sendable {
         async throws -> ReviewItem
     {
         try ReviewRule().require(principal)
-        guard let why = FreeText.clean(reason, multiline: false, maxLength: 500), (1...500).contains(why.count) else {
+        guard let why = FreeText.clean(reason, multiline: false, maxLength: 500), !why.isEmpty else {
             throw PostboxError.invalid([.init(field: "reason", message: "1-500 printable characters")])
         }
         let classifier = self.classifier

@@ -44,7 +44,7 @@ public struct TicketService: Sendable {
     }
 
     func cleanTitle(_ raw: String) throws -> String {
-        guard let text = FreeText.clean(raw, multiline: false, maxLength: settings.text.titleMaxLength), (1...settings.text.titleMaxLength).contains(text.count)
+        guard let text = FreeText.clean(raw, multiline: false, maxLength: settings.text.titleMaxLength), !text.isEmpty
         else {
             throw PostboxError.invalid([
                 .init(field: "subject", message: "1-\(settings.text.titleMaxLength) printable characters on one line")
@@ -54,7 +54,7 @@ public struct TicketService: Sendable {
     }
 
     func cleanBody(_ raw: String) throws -> String {
-        guard let text = FreeText.clean(raw, multiline: true, maxLength: settings.text.bodyMaxLength), (1...settings.text.bodyMaxLength).contains(text.count)
+        guard let text = FreeText.clean(raw, multiline: true, maxLength: settings.text.bodyMaxLength), !text.isEmpty
         else {
             throw PostboxError.invalid([
                 .init(field: "body", message: "1-\(settings.text.bodyMaxLength) characters without control characters")
@@ -214,7 +214,7 @@ public struct TicketService: Sendable {
     ) async throws -> (Message, [FieldFinding]) {
         try requireConsent(principal)
         let text = try cleanBody(body)
-        guard let why = FreeText.clean(reason, multiline: false, maxLength: 500), (1...500).contains(why.count) else {
+        guard let why = FreeText.clean(reason, multiline: false, maxLength: 500), !why.isEmpty else {
             throw PostboxError.invalid([.init(field: "reason", message: "1-500 printable characters")])
         }
         guard let (scope, authorID, createdAt) = try await tickets.messageScope(id: messageID),

@@ -28,9 +28,11 @@ public struct GRDBAuditLog: AuditLog {
 
     /// Appends `draft` inside the caller's transaction, so an action and its record commit together.
     static func append(_ db: Database, _ draft: AuditDraft, at: Date, key: SecretKey) throws {
-        let last = try db.fetchRow(sql: "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1", [])
-        let seq: Int64 = (last?[0] ?? 0) + 1
-        let previous: [UInt8] = last.map { [UInt8]($0[1] as Data) } ?? genesis
+        let last = try db.withFirstRow(sql: "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1", []) {
+            row -> (seq: Int64, hash: [UInt8]) in (row[0], [UInt8](row[1] as Data))
+        }
+        let seq = (last?.seq ?? 0) + 1
+        let previous = last?.hash ?? genesis
         let time = StoredTimestamp.text(at)
         let fields = Fields(
             seq: seq, at: time, userID: draft.userID, role: draft.role?.rawValue, action: draft.action.rawValue,

@@ -60,7 +60,7 @@ public struct GRDBSessionRepository: SessionRepository {
 
     private func readSession(tokenHash: Data) async throws -> StoredSession? {
         try await store.readStatement { db in
-            let row = try db.fetchRow(
+            try db.withFirstRow(
                 sql: """
                     SELECT s.id, s.user_id, s.last_seen_at, s.expires_at, u.login, u.role, u.status, u.organisation_id,
                            u.subject_id,
@@ -68,9 +68,9 @@ public struct GRDBSessionRepository: SessionRepository {
                              WHERE c.user_id = u.id AND c.withdrawn_at IS NULL ORDER BY c.id DESC LIMIT 1) AS consent
                     FROM sessions s JOIN users u ON u.id = s.user_id
                     WHERE s.token_hash = ?
-                    """, [tokenHash])
-            // Columns by position, in the order of the SELECT.
-            return row.map { row in
+                    """, [tokenHash]
+            ) { row in
+                // Columns by position, in the order of the SELECT.
                 StoredSession(
                     id: row[0], userID: row[1], login: row[4], role: Role(rawValue: row[5]) ?? .member,
                     status: AccountStatus(rawValue: row[6]) ?? .disabled, organisationID: row[7],

@@ -169,7 +169,7 @@ public struct GRDBTicketRepository: TicketRepository {
 
     public func scope(ticketID: String) async throws -> TicketScope? {
         try await store.readStatement { db in
-            try db.fetchRow(sql: Self.scopeSQL, [ticketID]).map { Self.scope($0) }
+            try db.withFirstRow(sql: Self.scopeSQL, [ticketID]) { Self.scope($0) }
         }
     }
 
@@ -327,25 +327,34 @@ public struct GRDBTicketRepository: TicketRepository {
     ) async throws -> Message {
         let messageID = TimeOrderedID.make()
         return try await store.write { db in
-            guard let row = try db.fetchRow(sql: Self.postingSQL, [ticketID]) else { throw StoreError.notFound }
             // `last_seq` comes first, the ticket's columns after it.
-            let scope = Self.scope(row, at: 1)
-            guard permitted(scope) else { throw StoreError.notFound }
-            if scope.restricted { throw PostboxError.subjectRestricted }
+            let posting = try db.withFirstRow(sql: Self.postingSQL, [ticketID]) { row in
+                (
+                    scope: Self.scope(row, at: 1),
+                    status: TicketStatus(rawValue: row[1 + ScopeColumn.status]) ?? .open,
+                    closedAt: row[1 + ScopeColumn.closedAt] as Date?,
+                    key: try dataKey(row, at: 1),
+                    lastSeq: row[0] as Int? ?? 0
+                )
+            }
+            guard let posting, permitted(posting.scope) else { throw StoreError.notFound }
+            if posting.scope.restricted { throw PostboxError.subjectRestricted }
             let screening = try screening()
-            let current = TicketStatus(rawValue: row[1 + ScopeColumn.status]) ?? .open
-            let closedAtBefore: Date? = row[1 + ScopeColumn.closedAt]
-            let next = try transition(current, closedAtBefore)
-            let key = try dataKey(row, at: 1)
-            let seq = (row[0] as Int? ?? 0) + 1
-            let subjectID = scope.subjectID
+            let next = try transition(posting.status, posting.closedAt)
+            let seq = posting.lastSeq + 1
             try insertMessage(
-                db, id: messageID, ticketID: ticketID, seq: seq, body: body, key: key, origin: origin, screening: screening,
-                subjectID: subjectID)
-            let closedAt: Date? = next == .closed ? closedAtBefore : nil
-            try db.run(
-                sql: "UPDATE tickets SET status = ?, closed_at = ?, last_activity_at = ? WHERE id = ?",
-                [next.rawValue, closedAt.map(StoredTimestamp.text), StoredTimestamp.text(origin.createdAt), ticketID])
+                db, id: messageID, ticketID: ticketID, seq: seq, body: body, key: posting.key, origin: origin,
+                screening: screening, subjectID: posting.scope.subjectID)
+            let activity = StoredTimestamp.text(origin.createdAt)
+            if next == posting.status {
+                // Most replies leave the status as it is; then `tickets_on_closed` is not touched.
+                try db.run(sql: "UPDATE tickets SET last_activity_at = ? WHERE id = ?", [activity, ticketID])
+            } else {
+                let closedAt: Date? = next == .closed ? posting.closedAt : nil
+                try db.run(
+                    sql: "UPDATE tickets SET status = ?, closed_at = ?, last_activity_at = ? WHERE id = ?",
+                    [next.rawValue, closedAt.map(StoredTimestamp.text), activity, ticketID])
+            }
             try append(db, audit, objectID: messageID)
             return Message(
                 id: messageID, ticketID: ticketID, seq: seq, body: body, origin: origin, editedAt: nil,
@@ -362,11 +371,10 @@ public struct GRDBTicketRepository: TicketRepository {
         // changes), unless the DPO's revisions are read too (they must agree with the page).
         let read: @Sendable (Database) throws -> [Message]? = { db in
             // The ticket's scope for the access check and its wrapped data key, in one statement.
-            guard
-                let ticket = try db.fetchRow(sql: Self.ticketWithKeySQL, [ticketID]),
-                permitted(Self.scope(ticket))
-            else { return nil }
-            let key = try dataKey(ticket)
+            let ticket = try db.withFirstRow(sql: Self.ticketWithKeySQL, [ticketID]) { row in
+                permitted(Self.scope(row)) ? try dataKey(row) : nil
+            }
+            guard let key = ticket ?? nil else { return nil }
             // Columns by position: a page decodes hundreds of values, and a lookup by name costs
             // a lower-casing and a hash each.
             var sql = """

@@ -2,7 +2,12 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import Postbox
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension PostboxServerCommand {
     /// `postbox-server serve`: runs the HTTPS server until SIGTERM or SIGINT.
@@ -12,6 +17,10 @@ extension PostboxServerCommand {
         @OptionGroup var data: DataDirectoryOptions
         @Option(help: "Address to listen on (overrides the config file).") var host: String?
         @Option(help: "Port to listen on; 0 picks a free port.") var port: Int?
+
+        /// Errors of `bind` the operator can act on (the port is taken, privileged, or the
+        /// address is not this machine's).
+        static let listenErrors: Set<Int32> = [EADDRINUSE, EACCES, EADDRNOTAVAIL]
 
         func run() async throws {
             restrictFileCreationMode()
@@ -32,7 +41,13 @@ extension PostboxServerCommand {
                     announcer.notice("listening", metadata: ["url": "https://\(host):\(port)"])
                 })
             }
-            try await app.runService()
+            do {
+                try await app.runService()
+            } catch let error as IOError where Self.listenErrors.contains(error.errnoCode) {
+                // A port in use or not allowed is the operator's to fix: say which, without internals.
+                let reason = String(cString: strerror(error.errnoCode)).lowercased()
+                throw failStartup("cannot listen on \(host):\(finalConfig.port): \(reason)")
+            }
         }
     }
 }
