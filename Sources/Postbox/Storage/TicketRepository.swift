@@ -328,16 +328,19 @@ public struct GRDBTicketRepository: TicketRepository {
         let messageID = TimeOrderedID.make()
         return try await store.write { db in
             // `last_seq` comes first, the ticket's columns after it.
-            let posting = try db.withFirstRow(sql: Self.postingSQL, [ticketID]) { row in
-                (
-                    scope: Self.scope(row, at: 1),
-                    status: TicketStatus(rawValue: row[1 + ScopeColumn.status]) ?? .open,
-                    closedAt: row[1 + ScopeColumn.closedAt] as Date?,
-                    key: try dataKey(row, at: 1),
-                    lastSeq: row[0] as Int? ?? 0
-                )
+            let read = try db.withFirstRow(sql: Self.postingSQL, [ticketID]) { row in
+                let scope = Self.scope(row, at: 1)
+                // For a caller the reply rule refuses nothing more is read (no key unwrapped).
+                return permitted(scope)
+                    ? (
+                        scope: scope,
+                        status: TicketStatus(rawValue: row[1 + ScopeColumn.status]) ?? .open,
+                        closedAt: row[1 + ScopeColumn.closedAt] as Date?,
+                        key: try dataKey(row, at: 1),
+                        lastSeq: row[0] as Int? ?? 0
+                    ) : nil
             }
-            guard let posting, permitted(posting.scope) else { throw StoreError.notFound }
+            guard let posting = read ?? nil else { throw StoreError.notFound }
             if posting.scope.restricted { throw PostboxError.subjectRestricted }
             let screening = try screening()
             let next = try transition(posting.status, posting.closedAt)
