@@ -136,7 +136,7 @@ struct CheckpointerTests {
             try db.execute(sql: "CREATE TABLE filler (x BLOB)")
             for _ in 0..<200 { try db.execute(sql: "INSERT INTO filler VALUES (randomblob(3000))") }
         }
-        let pending = try checkpointer.checkpoint()
+        let pending = try await checkpointer.checkpoint()
         #expect(pending.walFrames > 150)
         #expect(pending.checkpointed == pending.walFrames)
         #expect(try store.integrityCheck() == ["ok"])
