@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import Postbox
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -35,19 +36,28 @@ extension PostboxServerCommand {
             var logger = Logger(label: "postbox")
             logger.logLevel = config.logLevel
             let (announcer, host, finalConfig) = (logger, config.host, config)
+            let listening = ListeningFlag()
             let app: any ApplicationProtocol = try await withStartupErrors {
                 try buildApplication(finalConfig, logger: logger, onServerRunning: { channel in
+                    listening.set()
                     let port = channel.localAddress?.port ?? 0
                     announcer.notice("listening", metadata: ["url": "https://\(host):\(port)"])
                 })
             }
             do {
                 try await app.runService()
-            } catch let error as IOError where Self.listenErrors.contains(error.errnoCode) {
+            } catch let error as IOError where !listening.isSet && Self.listenErrors.contains(error.errnoCode) {
                 // A port in use or not allowed is the operator's to fix: say which, without internals.
                 let reason = String(cString: strerror(error.errnoCode)).lowercased()
                 throw failStartup("cannot listen on \(host):\(finalConfig.port): \(reason)")
             }
         }
     }
+}
+
+/// Whether the server got as far as listening (an error after that is not about the address).
+private final class ListeningFlag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
 }
