@@ -25,7 +25,15 @@ extension Database {
     /// row, 4% of a post): `body` reads what it needs from it and must not keep it. The statement
     /// is reset when this returns, so no read snapshot outlives the call.
     func withFirstRow<T>(sql: String, _ arguments: StatementArguments, _ body: (Row) throws -> T) throws -> T? {
-        let cursor = try Row.fetchCursor(cachedStatement(sql: sql), arguments: arguments)
+        try Self.withFirstRow(of: cachedStatement(sql: sql), arguments, body)
+    }
+
+    /// ``withFirstRow(sql:_:_:)`` for a statement the caller holds (to read columns of the
+    /// current row straight from it, as ``Statement/openText(atColumn:key:at:)`` does).
+    static func withFirstRow<T>(
+        of statement: Statement, _ arguments: StatementArguments, _ body: (Row) throws -> T
+    ) throws -> T? {
+        let cursor = try Row.fetchCursor(statement, arguments: arguments)
         return try withExtendedLifetime(cursor) { try cursor.next().map(body) }
     }
 }

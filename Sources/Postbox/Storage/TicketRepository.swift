@@ -189,8 +189,7 @@ public struct GRDBTicketRepository: TicketRepository {
 
     private func fetchTicket(_ db: Database, id: String) throws -> Ticket? {
         let statement = try db.cachedStatement(sql: Self.ticketWithKeySQL)
-        let rows = try Row.fetchCursor(statement, arguments: [id])
-        return try rows.next().map { try decodeTicket($0, of: statement) }
+        return try Database.withFirstRow(of: statement, [id]) { try decodeTicket($0, of: statement) }
     }
 
     /// The ticket in the current row of `statement` (a row of ``ticketWithKeyFrom`` whose columns
