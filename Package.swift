@@ -46,6 +46,7 @@ let package = Package(
                 "CSodium",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftCSV", package: "SwiftCSV"),
@@ -115,7 +116,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PostboxTests",
-            dependencies: ["Postbox", "PostboxTestSupport"],
+            dependencies: ["Postbox", "PostboxTestSupport", .product(name: "NIOPosix", package: "swift-nio")],
             resources: [.copy("Resources")],
             swiftSettings: testSwiftSettings
         ),
@@ -125,6 +126,7 @@ let package = Package(
                 "PostboxServer", "Postbox", "PostboxTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),

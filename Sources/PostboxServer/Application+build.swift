@@ -76,7 +76,7 @@ func makeAccountService(store: PostboxStore, config: ServerConfiguration, now: @
     try AccountService(
         users: GRDBUserRepository(store: store, now: now),
         organisations: GRDBOrganisationRepository(store: store, now: now),
-        hasher: PasswordHasher(strength: config.passwordHashing),
+        hasher: PasswordHasher(strength: config.passwordHashing, pool: config.hashingPool),
         activationValidity: TimeInterval(config.activationValidityDays) * 86_400, now: now)
 }
 

@@ -70,6 +70,8 @@ struct ServerConfiguration: Sendable, Equatable {
     var masterKeyFile: String = "master.key"
     var databaseFile: String = "postbox.sqlite"
     var passwordHashing: PasswordHasher.Strength = .interactive
+    /// Where Argon2id runs (not in the file: the process's pool; tests pass a small one).
+    var hashingPool: HashingPool = .shared
     /// Days an activation code stays valid.
     var activationValidityDays: Int = 14
     var sessions = SessionSettings()

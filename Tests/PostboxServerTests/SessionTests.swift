@@ -1,4 +1,6 @@
 import Foundation
+import NIOPosix
+import Postbox
 import PostboxTestSupport
 import Testing
 
@@ -116,6 +118,40 @@ struct SessionTests {
                 .POST, server.url("/v1/session"), ["login": "admin", "password": TestServer.adminPassword])
             #expect(released.status == 201)
         }
+    }
+
+    /// A login that finds the password-hashing pool full is answered 503 `server-busy` with
+    /// Retry-After at once: nothing is checked, so it neither counts as a failure towards the
+    /// lock nor leaves a failed-login event; the same login succeeds once there is room.
+    @Test func aLoginFindingTheHashingPoolFullIsRefusedWith503AndCountsForNothing() async throws {
+        let threads = NIOThreadPool(numberOfThreads: 1)
+        threads.start()
+        let pool = HashingPool(threads: threads, capacity: 1)
+        try await TestServer.run(configure: { $0.hashingPool = pool }) { server in
+            let admin = try await server.adminToken()
+            let held = DispatchSemaphore(value: 0)
+            let holder = Task { try await pool.run { held.wait() } }
+            while pool.inUse == 0 { try await Task.sleep(for: .milliseconds(5)) }
+
+            for _ in 0..<6 {  // more than the five failures that would lock the login
+                let busy = try await server.client.sendJSON(
+                    .POST, server.url("/v1/session"), ["login": "admin", "password": "wrong password here"])
+                #expect(busy.status == 503)
+                #expect(busy.header("retry-after") == "1")
+                #expect(busy.header("content-type") == "application/problem+json")
+                #expect(try busy.json()["type"] as? String == "urn:postbox:problem:server-busy")
+            }
+            held.signal()
+            try await holder.value
+
+            let events = try await server.client.send(
+                .GET, server.url("/v1/audit?action=session.login-failed"), headers: server.bearer(admin))
+            #expect((try events.json()["items"] as? [Any])?.count == 0)
+            let login = try await server.client.sendJSON(
+                .POST, server.url("/v1/session"), ["login": "admin", "password": TestServer.adminPassword])
+            #expect(login.status == 201)
+        }
+        try await threads.shutdownGracefully()
     }
 
     @Test func sessionsExpireWhenIdleAndAfterTheAbsoluteLimit() async throws {

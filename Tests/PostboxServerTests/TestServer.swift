@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import Logging
+import NIOPosix
 import Postbox
 import PostboxTestSupport
 
@@ -77,6 +78,9 @@ struct TestServer {
         defer { dir.remove() }
         var config = ServerConfiguration(dataDirectory: dir.file("data"))
         config.passwordHashing = .minimum
+        // Its own admission count, as a server has in its own process: dozens of test servers
+        // start at once in this one, and together they would fill the process's shared pool.
+        config.hashingPool = HashingPool(threads: .singleton, capacity: 16)
         config.host = "127.0.0.1"
         config.port = 0
         // Tests write fast from one account; the limit itself is tested with it switched on.

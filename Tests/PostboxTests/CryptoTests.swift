@@ -179,19 +179,19 @@ struct CryptoTests {
 
     // MARK: - Passwords
 
-    @Test func passwordsHashWithArgon2idAndVerify() throws {
+    @Test func passwordsHashWithArgon2idAndVerify() async throws {
         let hasher = PasswordHasher(strength: .minimum)
-        let hash = try hasher.hash("correct horse battery staple")
+        let hash = try await hasher.hash("correct horse battery staple")
         #expect(hash.hasPrefix("$argon2id$"))
-        #expect(hasher.verify("correct horse battery staple", against: hash))
-        #expect(!hasher.verify("correct horse battery stapl", against: hash))
-        #expect(try hasher.hash("same") != hasher.hash("same"), "salts differ")
-        #expect(!hasher.verify("anything", against: "not a hash"))
-        #expect(!hasher.verify("anything", against: ""))
+        #expect(try await hasher.verify("correct horse battery staple", against: hash))
+        #expect(try await !hasher.verify("correct horse battery stapl", against: hash))
+        #expect(try await hasher.hash("same") != hasher.hash("same"), "salts differ")
+        #expect(try await !hasher.verify("anything", against: "not a hash"))
+        #expect(try await !hasher.verify("anything", against: ""))
     }
 
     @Test func rehashIsNeededWhenStrengthChanges() throws {
-        let weak = try PasswordHasher(strength: .minimum).hash("pw")
+        let weak = try PasswordHasher(strength: .minimum).hashNow("pw")
         #expect(PasswordHasher(strength: .interactive).needsRehash(weak))
         #expect(!PasswordHasher(strength: .minimum).needsRehash(weak))
     }

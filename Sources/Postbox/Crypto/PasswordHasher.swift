@@ -1,6 +1,8 @@
 import CSodium
 
 /// Argon2id password and activation-code hashing (`crypto_pwhash_str`).
+///
+/// `hash` and `verify` run on a ``HashingPool``, never on the caller's (cooperative) thread.
 public struct PasswordHasher: Sendable {
     /// Work factors; `.interactive` is libsodium's recommendation for online logins.
     public enum Strength: String, Sendable, Codable, CaseIterable {
@@ -24,11 +26,36 @@ public struct PasswordHasher: Sendable {
     /// The work factor for new hashes.
     public let strength: Strength
 
-    /// Creates a hasher with the given work factor.
-    public init(strength: Strength = .interactive) { self.strength = strength }
+    /// The threads the work runs on.
+    public let pool: HashingPool
+
+    /// Creates a hasher with the given work factor whose work runs on `pool`.
+    public init(strength: Strength = .interactive, pool: HashingPool = .shared) {
+        self.strength = strength
+        self.pool = pool
+    }
 
     /// Hashes `password` into a self-describing `$argon2id$...` string with a random salt.
-    public func hash(_ password: String) throws -> String {
+    ///
+    /// - Throws: ``PostboxError`` `.busy` when the pool is full, `CryptoError.hashingFailed`.
+    public func hash(_ password: String) async throws -> String {
+        let strength = strength
+        return try await pool.run { try Self.hashNow(password, strength: strength) }
+    }
+
+    /// Verifies `password` against a stored hash in constant time. Any malformed hash is `false`.
+    ///
+    /// - Throws: ``PostboxError`` `.busy` when the pool is full (nothing was checked).
+    public func verify(_ password: String, against stored: String) async throws -> Bool {
+        try await pool.run { Self.verifyNow(password, against: stored) }
+    }
+
+    /// `hash` on the calling thread: only for start-up, before requests are served.
+    public func hashNow(_ password: String) throws -> String {
+        try Self.hashNow(password, strength: strength)
+    }
+
+    static func hashNow(_ password: String, strength: Strength) throws -> String {
         Sodium.ensureInitialised()
         var out = [CChar](repeating: 0, count: Int(crypto_pwhash_STRBYTES))
         var pw = Array(password.utf8)
@@ -40,8 +67,7 @@ public struct PasswordHasher: Sendable {
         return String(decoding: out.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// Verifies `password` against a stored hash in constant time. Any malformed hash is `false`.
-    public func verify(_ password: String, against stored: String) -> Bool {
+    static func verifyNow(_ password: String, against stored: String) -> Bool {
         Sodium.ensureInitialised()
         var pw = Array(password.utf8)
         defer { pw.zeroize() }

@@ -29,7 +29,7 @@ public struct AccountService: Sendable {
         self.passwordPolicy = passwordPolicy
         self.activationValidity = activationValidity
         self.now = now
-        self.dummyHash = try hasher.hash(ActivationCode.generate())
+        self.dummyHash = try hasher.hashNow(ActivationCode.generate())
     }
 
     // MARK: - Creation and activation
@@ -59,7 +59,7 @@ public struct AccountService: Sendable {
         }
         guard issues.isEmpty else { throw PostboxError.invalid(issues) }
         let code = ActivationCode.generate()
-        let hash = try hasher.hash(ActivationCode.normalise(code))
+        let hash = try await hasher.hash(ActivationCode.normalise(code))
         let user = try await users.createPending(
             new, activationCodeHash: hash, expiresAt: now() + activationValidity,
             audit: .by(actor, .userCreated, objectType: "user"))
@@ -85,19 +85,19 @@ public struct AccountService: Sendable {
         let credentials = try await users.credentials(login: login)
         let code = ActivationCode.normalise(activationCode)
         guard let credentials, let stored = credentials.activationHash else {
-            _ = hasher.verify(code, against: dummyHash)
+            _ = try await hasher.verify(code, against: dummyHash)
             if let credentials, credentials.status != .pending {
                 throw PostboxError(.conflict, detail: "the account is already activated")
             }
             throw Self.activationFailed
         }
-        guard hasher.verify(code, against: stored) else { throw Self.activationFailed }
+        guard try await hasher.verify(code, against: stored) else { throw Self.activationFailed }
         if let expiry = credentials.activationExpiresAt, expiry < now() {
             throw PostboxError(.gone, detail: "the activation code has expired; ask for a new one")
         }
         guard let user = try await users.user(id: credentials.userID) else { throw Self.activationFailed }
         let activated = try await users.activate(
-            userID: user.id, passwordHash: try hasher.hash(password),
+            userID: user.id, passwordHash: try await hasher.hash(password),
             audit: .by(Actor(userID: user.id, role: user.role, ipPrefix: ipPrefix), .activation, objectType: "user",
                        objectID: user.id))
         guard activated else { throw PostboxError(.conflict, detail: "the account is already activated") }
@@ -107,12 +107,12 @@ public struct AccountService: Sendable {
     static let activationFailed = PostboxError(.activationFailed, detail: "login or activation code is not valid")
 
     /// Checks `password` against `storedHash`, or against a dummy hash when there is none.
-    func verifyPassword(_ password: String, storedHash: String?) -> Bool {
+    func verifyPassword(_ password: String, storedHash: String?) async throws -> Bool {
         guard let storedHash else {
-            _ = hasher.verify(password, against: dummyHash)
+            _ = try await hasher.verify(password, against: dummyHash)
             return false
         }
-        return hasher.verify(password, against: storedHash)
+        return try await hasher.verify(password, against: storedHash)
     }
 
     // MARK: - Administration

@@ -18,6 +18,7 @@ public struct PostboxError: Error, Hashable, Sendable, CustomStringConvertible {
         case subjectRestricted = "subject-restricted"
         case unreadableFile = "unreadable-file"
         case unsupportedMediaType = "unsupported-media-type"
+        case busy = "server-busy"
     }
 
     /// One invalid input field.
@@ -34,7 +35,7 @@ public struct PostboxError: Error, Hashable, Sendable, CustomStringConvertible {
     public let code: Code
     public let detail: String
     public let fields: [FieldIssue]
-    /// Seconds after which a retry may succeed (429).
+    /// Seconds after which a retry may succeed (429, 503).
     public let retryAfter: Int?
     /// Special-category findings that made the request fail (422 `special-category`).
     public let findings: [FieldFinding]
@@ -55,6 +56,10 @@ public struct PostboxError: Error, Hashable, Sendable, CustomStringConvertible {
     public static let subjectRestricted = PostboxError(
         .subjectRestricted,
         detail: "processing of this person's data is restricted (Art. 18 GDPR); new entries are refused. Contact the data-protection officer.")
+
+    /// Too many password checks are running or waiting (``HashingPool``); retry shortly.
+    public static let busy = PostboxError(
+        .busy, detail: "the server is checking too many passwords at once; try again in a moment", retryAfter: 1)
 
     /// Invalid input naming the fields.
     public static func invalid(_ fields: [FieldIssue]) -> PostboxError {

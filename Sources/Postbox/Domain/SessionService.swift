@@ -69,7 +69,7 @@ public struct SessionService: Sendable {
             throw PostboxError(.tooManyRequests, detail: "too many failed logins; try again later", retryAfter: wait)
         }
         let credentials = try await accounts.users.credentials(login: login)
-        let verified = accounts.verifyPassword(password, storedHash: credentials?.passwordHash)
+        let verified = try await accounts.verifyPassword(password, storedHash: credentials?.passwordHash)
         guard verified, let credentials, credentials.status == .active,
             let user = try await accounts.users.user(id: credentials.userID)
         else {

@@ -72,6 +72,7 @@ struct Problem: Error, Encodable, Sendable {
             case .subjectRestricted: (.conflict, "Processing restricted")
             case .unreadableFile: (.unprocessableContent, "Unreadable file")
             case .unsupportedMediaType: (.unsupportedMediaType, "Unsupported media type")
+            case .busy: (.serviceUnavailable, "Server busy")
             }
         var problem = Problem(slug: error.code.rawValue, title: title, status: status, detail: error.detail, errors: error.fields)
         problem.retryAfter = error.retryAfter
