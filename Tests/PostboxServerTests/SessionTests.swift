@@ -130,6 +130,7 @@ struct SessionTests {
         try await TestServer.run(configure: { $0.hashingPool = pool }) { server in
             let admin = try await server.adminToken()
             let held = DispatchSemaphore(value: 0)
+            defer { held.signal() }  // never leave the pool's thread blocked, whatever fails
             let holder = Task { try await pool.run { held.wait() } }
             while pool.inUse == 0 { try await Task.sleep(for: .milliseconds(5)) }
 
@@ -144,9 +145,17 @@ struct SessionTests {
             held.signal()
             try await holder.value
 
-            let events = try await server.client.send(
-                .GET, server.url("/v1/audit?action=session.login-failed"), headers: server.bearer(admin))
-            #expect((try events.json()["items"] as? [Any])?.count == 0)
+            func failedLogins() async throws -> Int? {
+                let events = try await server.client.send(
+                    .GET, server.url("/v1/audit?action=session.login-failed"), headers: server.bearer(admin))
+                return (try events.json()["items"] as? [Any])?.count
+            }
+            #expect(try await failedLogins() == 0)
+            // With room again, the same wrong password is checked, refused and recorded.
+            let wrong = try await server.client.sendJSON(
+                .POST, server.url("/v1/session"), ["login": "admin", "password": "wrong password here"])
+            #expect(wrong.status == 401)
+            #expect(try await failedLogins() == 1)
             let login = try await server.client.sendJSON(
                 .POST, server.url("/v1/session"), ["login": "admin", "password": TestServer.adminPassword])
             #expect(login.status == 201)
