@@ -45,10 +45,8 @@ struct HashingPoolTests {
         async let second = pool.run { 2 }  // waits behind the first, on the pool's one thread
         #expect(try await eventually { pool.inUse == 2 })
 
+        // PostboxError.busy: code `server-busy`, Retry-After 1 (equality covers both).
         await #expect(throws: PostboxError.busy) { try await pool.run { 3 } }
-        let refused = await #expect(throws: PostboxError.self) { try await pool.run { 3 } }
-        #expect(refused?.code == .busy)
-        #expect(refused?.retryAfter == 1)
 
         gate.open(1)
         #expect(try await first == 1)

@@ -25,7 +25,7 @@ public final class HashingPool: Sendable, Equatable {
     }
 
     /// The process's pool: min(cores, 4) threads, never shut down, 16 checks per thread admitted
-    /// (with 2 threads at interactive strength, the last admitted waits about 0.8 s).
+    /// (16 checks of ~0.1 s queue behind each thread: the last admitted waits about 1.6 s).
     public static let shared: HashingPool = {
         let width = min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 4)
         let threads = NIOThreadPool(numberOfThreads: width)
