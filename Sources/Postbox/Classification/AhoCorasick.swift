@@ -11,6 +11,8 @@ struct AhoCorasick: Sendable {
     /// the ids of state `s` are `outputIDs[outputStart[s] ..< outputStart[s + 1]]`.
     private let outputIDs: [Int32]
     private let outputStart: [Int32]
+    /// Bytes in the longest pattern, boundary spaces included.
+    private let longestPattern: Int
     static let maximumStates = 0x8000
     static let outputBit: UInt16 = 0x8000
 
@@ -84,32 +86,80 @@ struct AhoCorasick: Sendable {
         next = table
         outputIDs = ids
         outputStart = starts
+        longestPattern = patterns.map(\.count).max() ?? 0
     }
 
     /// ``symbol(_:)`` for every byte, looked up instead of branched on in the scan.
     private static let symbols: [UInt8] = (0...255).map { UInt8(symbol(UInt8($0))) }
 
-    /// Calls `body(patternID, endIndex)` for every occurrence (`endIndex` is the last byte's index).
+    /// Calls `body(patternID, endIndex)` for every occurrence (`endIndex` is the last byte's
+    /// index), in the order of `endIndex`.
     ///
     /// The text is read as if a space stood before and after it (at indices -1 and
     /// `text.count`), so that patterns can carry their word boundaries as spaces: " ms " only
     /// occurs as a whole word, and is not reported inside every word that contains "ms".
+    ///
+    /// Each byte's transition is a table load that depends on the one before, so a walk through
+    /// a text waits on load latency most of the time. So the walk does nothing else: it notes
+    /// where it passes a state that ends patterns (without a branch) and the occurrences are
+    /// reported afterwards. And a longer text is walked as two halves at once, two independent
+    /// chains of loads that the core overlaps: the second walk starts from the root
+    /// `longestPattern - 1` bytes before the middle (where every occurrence ending in the
+    /// second half starts at the earliest) and only what it finds from the middle on counts.
     func scan(_ text: UnsafeBufferPointer<UInt8>, _ body: (Int, Int) -> Void) {
-        next.withUnsafeBufferPointer { table in
+        let count = text.count
+        let space = Self.symbol(0x20)
+        // Where the first walk ends and the second starts (nothing to split in a short text).
+        let split = count > 4 * longestPattern ? (count + longestPattern - 1) / 2 : count
+        let restart = split - (longestPattern - 1)
+        // Marks: `state | end << 16`, the first walk's from 0, the second's from `split + 1`.
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: count + longestPattern + 2) { marks in
+            var firstMarks = 0
+            var secondMarks = split &+ 1
+            next.withUnsafeBufferPointer { table in
+                Self.symbols.withUnsafeBufferPointer { symbols in
+                    @inline(__always) func step(_ state: inout Int, _ symbol: Int, _ end: Int, _ marked: inout Int) {
+                        let entry = table[state &* Self.alphabet &+ symbol]
+                        state = Int(entry & ~Self.outputBit)
+                        marks[marked] = UInt64(truncatingIfNeeded: state) | UInt64(truncatingIfNeeded: end) << 16
+                        marked &+= Int(entry >> 15)
+                    }
+                    // The leading space: no pattern is only a space, so nothing ends there.
+                    var first = Int(table[space] & ~Self.outputBit)
+                    var i = 0
+                    if split < count {
+                        var second = 0
+                        var j = restart
+                        while i < split {
+                            step(&first, Int(symbols[Int(text[i])]), i, &firstMarks)
+                            step(&second, Int(symbols[Int(text[j])]), j, &secondMarks)
+                            i &+= 1
+                            j &+= 1
+                        }
+                        i = j
+                        first = second
+                    } else {
+                        secondMarks = firstMarks
+                    }
+                    while i < count {
+                        step(&first, Int(symbols[Int(text[i])]), i, &secondMarks)
+                        i &+= 1
+                    }
+                    step(&first, space, count, &secondMarks)  // the trailing space
+                }
+            }
             outputStart.withUnsafeBufferPointer { starts in
                 outputIDs.withUnsafeBufferPointer { ids in
-                    Self.symbols.withUnsafeBufferPointer { symbols in
-                        let space = Self.symbol(0x20)
-                        // The leading space: no pattern is only a space, so nothing ends here.
-                        var state = Int(table[space] & ~Self.outputBit)
-                        for i in 0...text.count {
-                            let symbol = i < text.count ? Int(symbols[Int(text[i])]) : space
-                            let entry = table[state &* Self.alphabet &+ symbol]
-                            state = Int(entry & ~Self.outputBit)
-                            if entry & Self.outputBit != 0 {
-                                for k in Int(starts[state])..<Int(starts[state &+ 1]) { body(Int(ids[k]), i) }
-                            }
-                        }
+                    @inline(__always) func report(_ mark: UInt64) {
+                        let state = Int(truncatingIfNeeded: mark & 0xFFFF)
+                        let end = Int(truncatingIfNeeded: mark >> 16)
+                        for k in Int(starts[state])..<Int(starts[state &+ 1]) { body(Int(ids[k]), end) }
+                    }
+                    for m in 0..<firstMarks { report(marks[m]) }
+                    // The second walk's marks before the split repeat what the first found.
+                    let (from, threshold) = split < count ? (split &+ 1, split) : (0, 0)
+                    for m in from..<secondMarks where Int(truncatingIfNeeded: marks[m] >> 16) >= threshold {
+                        report(marks[m])
                     }
                 }
             }

@@ -259,9 +259,19 @@ struct OriginalScalars {
     private mutating func prepare() {
         guard starts.isEmpty else { return }
         utf8 = Array(text.utf8)
-        starts.reserveCapacity(utf8.count + 1)
-        for (offset, byte) in utf8.enumerated() where byte & 0xC0 != 0x80 { starts.append(Int32(offset)) }
-        starts.append(Int32(utf8.count))
+        // Every offset is written and the count moves on only at a scalar's first byte (not a
+        // continuation byte `10xxxxxx`): no branch per byte.
+        starts = utf8.withUnsafeBufferPointer { utf8 in
+            [Int32](unsafeUninitializedCapacity: utf8.count + 1) { starts, initialized in
+                var count = 0
+                for offset in utf8.indices {
+                    starts[count] = Int32(truncatingIfNeeded: offset)
+                    count &+= utf8[offset] & 0xC0 != 0x80 ? 1 : 0
+                }
+                starts[count] = Int32(truncatingIfNeeded: utf8.count)
+                initialized = count &+ 1
+            }
+        }
     }
 
     /// The scalar at scalar offset `index`.

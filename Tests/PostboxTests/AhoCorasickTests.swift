@@ -1,0 +1,81 @@
+import Testing
+
+@testable import Postbox
+
+/// The automaton against the obvious search, on texts long enough to be walked as two halves
+/// and short enough to be walked as one, over a tiny alphabet so that patterns overlap a lot.
+@Suite("Aho–Corasick automaton")
+struct AhoCorasickTests {
+    /// SplitMix64: the same texts on every run.
+    struct Generator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static let letters: [UInt8] = Array("ab ".utf8)
+
+    static func randomBytes(_ count: Int, _ generator: inout Generator) -> [UInt8] {
+        (0..<count).map { _ in letters.randomElement(using: &generator)! }
+    }
+
+    /// Every (pattern, end) where the pattern occurs in the text read with a space before and
+    /// after it; `end` is the index of the last byte in the text (`count` for the space after).
+    static func naive(_ patterns: [[UInt8]], _ text: [UInt8]) -> [[Int]] {
+        let padded = [0x20] + text + [0x20]
+        var found: [[Int]] = []
+        for (id, pattern) in patterns.enumerated() where pattern.count <= padded.count {
+            for start in 0...(padded.count - pattern.count) where padded[start..<start + pattern.count].elementsEqual(pattern) {
+                found.append([id, start + pattern.count - 2])
+            }
+        }
+        return found
+    }
+
+    static func scanned(_ automaton: AhoCorasick, _ text: [UInt8]) -> [[Int]] {
+        var found: [[Int]] = []
+        text.withUnsafeBufferPointer { automaton.scan($0) { id, end in found.append([id, end]) } }
+        return found
+    }
+
+    @Test func findsExactlyWhatTheObviousSearchFindsInOrderOfEnd() {
+        var generator = Generator(state: 0x5EED)
+        for round in 0..<40 {
+            var patterns: [[UInt8]] = []
+            while patterns.count < 30 {
+                let pattern = Self.randomBytes(Int.random(in: 1...(round % 2 == 0 ? 4 : 9), using: &generator), &generator)
+                // No pattern is only spaces (the scan's documented precondition).
+                if pattern.contains(where: { $0 != 0x20 }), !patterns.contains(pattern) { patterns.append(pattern) }
+            }
+            let automaton = AhoCorasick(patterns: patterns)
+            // Lengths from empty to far beyond four times the longest pattern (the split walk).
+            for length in [0, 1, 2, 7, 35, 36, 37, 38, 100, 257, 1024] {
+                let text = Self.randomBytes(length, &generator)
+                let found = Self.scanned(automaton, text)
+                let ends = found.map { $0[1] }
+                #expect(ends == ends.sorted(), "round \(round), length \(length): not in order of end")
+                #expect(
+                    found.sorted { $0.lexicographicallyPrecedes($1) }
+                        == Self.naive(patterns, text).sorted { $0.lexicographicallyPrecedes($1) },
+                    "round \(round), length \(length)")
+            }
+        }
+    }
+
+    @Test func anOccurrenceAcrossTheMiddleOfALongTextIsFoundOnce() {
+        let pattern = Array(" abba ".utf8)
+        let automaton = AhoCorasick(patterns: [Array("ab".utf8), pattern])
+        // A 200-byte text with " abba " placed across every position around its middle.
+        for offset in 90...106 {
+            var text = [UInt8](repeating: 0x20, count: 200)
+            text.replaceSubrange(offset..<offset + 6, with: pattern)
+            let found = Self.scanned(automaton, text)
+            #expect(found == [[0, offset + 2], [1, offset + 5]], "offset \(offset)")
+        }
+    }
+}
