@@ -234,6 +234,9 @@ public final class SpecialCategoryClassifier: Sendable {
         // 1. Every occurrence of every pattern, respecting token boundaries.
         var foundHits: [Hit] = []
         var foundOccurrences: [(pattern: Int, token: Int)] = []
+        // About one occurrence per token in German and English prose; hits are rarer.
+        foundHits.reserveCapacity(32)
+        foundOccurrences.reserveCapacity(folded.tokens.count)
         var roles = [UInt8](repeating: 0, count: folded.tokens.count)
         var anyRule = false
         patternInfo.withUnsafeBufferPointer { info in
@@ -314,7 +317,8 @@ public final class SpecialCategoryClassifier: Sendable {
 
         // 3. Rules with their conditions.
         var findings: [Finding] = []
-        var seen = Set<Int>()
+        // (range, category) keys of the findings so far: a handful, searched linearly.
+        var seen: [Int] = []
         var german: Bool?
         for hit in hits {
             let ruleIDs = rulesByPattern[hit.pattern]
@@ -329,11 +333,7 @@ public final class SpecialCategoryClassifier: Sendable {
             if isFirmName(folded, hit, tokenRoles, &original) { continue }
             for ruleID in ruleIDs {
                 let rule = rules[ruleID]
-                if !rule.block.isEmpty,
-                    occurrences.contains(where: { $0.token == hit.firstToken && rule.block.contains($0.pattern) })
-                {
-                    continue
-                }
+                if !rule.block.isEmpty, occurs(rule.block, near: hit.firstToken, hit.firstToken, within: 0) { continue }
                 if !caseMatches(rule.caseRule, folded, hit, &original) { continue }
                 if !rule.unless.isEmpty, occurs(rule.unless, near: hit.firstToken, hit.lastToken) { continue }
                 switch rule.strength {
@@ -350,7 +350,8 @@ public final class SpecialCategoryClassifier: Sendable {
                 let range = folded.originalRange(tokens: hit.firstToken, hit.lastToken)
                 for category in rule.categories {
                     let key = (range.lowerBound << 24) | (range.upperBound << 4) | category.order
-                    guard seen.insert(key).inserted else { continue }
+                    guard !seen.contains(key) else { continue }
+                    seen.append(key)
                     if german == nil {
                         let de = tokenRoles.reduce(0) { $0 + ($1 & RoleBit.german != 0 ? 1 : 0) }
                         let en = tokenRoles.reduce(0) { $0 + ($1 & RoleBit.english != 0 ? 1 : 0) }
@@ -368,7 +369,8 @@ public final class SpecialCategoryClassifier: Sendable {
             }
         }
         findings.sort { ($0.start, $0.category) < ($1.start, $1.category) }
-        let categories = Array(Set(findings.map(\.category))).sorted()
+        let found = findings.reduce(0) { $0 | 1 << $1.category.order }
+        let categories = SpecialCategory.allCases.filter { found & 1 << $0.order != 0 }.sorted()
         return Classification(categories: categories, findings: findings)
     }
 
