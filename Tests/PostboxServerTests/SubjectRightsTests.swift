@@ -363,8 +363,10 @@ struct SubjectRightsTests {
             let berg = try #require((try bergSearch.json()["subjects"] as? [[String: Any]])?.first?["id"] as? String)
             let erasure = try await server.client.send(
                 .POST, server.url("/v1/subjects/\(berg)/erase"), headers: server.bearer(world.dpo.token))
+            // This once failed under the full suite's load without a retained ticket: say what came back.
             let heldEntry = try #require(
-                (try erasure.json()["retained"] as? [[String: Any]])?.first { $0["type"] as? String == "ticket" })
+                (try erasure.json()["retained"] as? [[String: Any]])?.first { $0["type"] as? String == "ticket" },
+                "erasure answered \(erasure.status): \(String(decoding: erasure.body, as: UTF8.self))")
             #expect(heldEntry["id"] as? String == heldTicket)
             #expect(heldEntry["until"] is String, "the contract ended: the hold has a date")
 
