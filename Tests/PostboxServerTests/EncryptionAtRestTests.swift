@@ -30,7 +30,11 @@ struct EncryptionAtRestTests {
             #expect(bytes(path + "-wal").count > 0, "the WAL holds the recent writes")
             #expect(bytes(path + "-wal").range(of: needle) == nil)
             #expect(bytes(path).range(of: needle) == nil)
-            try await DatabaseQueue(path: path).writeWithoutTransaction { try $0.checkpoint(.full) }
+            // The server's checkpointer may hold the file for a moment: wait for it as the server's
+            // own connections do (without, a busy file failed this test once under CI load).
+            var waiting = Configuration()
+            waiting.busyMode = .timeout(10)
+            try await DatabaseQueue(path: path, configuration: waiting).writeWithoutTransaction { try $0.checkpoint(.full) }
             #expect(bytes(path).range(of: needle) == nil)
             #expect(bytes(path + "-wal").range(of: needle) == nil)
             #expect(bytes(path).range(of: Data("broker.a".utf8)) != nil, "the scan does find clear text (logins)")
