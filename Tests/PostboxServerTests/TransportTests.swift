@@ -34,7 +34,7 @@ struct TransportTests {
             let wrongCA = try TestHTTPClient.make(trustingCAPEM: try DevCertificateAuthorityPEM.make())
             for client in [stranger, wrongCA] {
                 let error = await #expect(throws: NIOSSLError.self) {
-                    try await client.send(.GET, server.url("/health"), timeout: .seconds(2))
+                    try await client.send(.GET, server.url("/health"), timeout: .seconds(20))
                 }
                 #expect(String(describing: error).contains("CERTIFICATE_VERIFY_FAILED"))
                 try await client.shutdown()
@@ -59,7 +59,7 @@ struct TransportTests {
             let old = try TestHTTPClient.make(
                 trustingCAPEM: server.caPEM, minimumTLSVersion: .tlsv1, maximumTLSVersion: .tlsv11)
             let error = await #expect(throws: NIOSSLError.self) {
-                try await old.send(.GET, server.url("/health"), timeout: .seconds(2))
+                try await old.send(.GET, server.url("/health"), timeout: .seconds(20))
             }
             #expect(String(describing: error).contains("PROTOCOL_VERSION"), "refused for its protocol version")
             try await old.shutdown()

@@ -45,11 +45,13 @@ enum StoredTimestamp {
             milliseconds = value
         }
         let days = CivilTime.days(year: year, month: month, day: day)
-        // Checked against GRDB's decoding with `==` in the tests.
-        let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second
-        return Date(
-            timeIntervalSinceReferenceDate: TimeInterval(seconds - 978_307_200)
-                + TimeInterval(milliseconds * 1_000_000) / 1_000_000_000)
+        // The same sums in the same order as Foundation's `Calendar.date(from:)`, which GRDB
+        // decodes with: the time of day with its fraction first, then the day's start. Adding the
+        // fraction last differs in the last bit for dates near 2001-01-01, where the interval is
+        // small (checked against GRDB's decoding with `==` in the tests, those dates included).
+        let timeOfDay = TimeInterval(hour * 3_600 + minute * 60 + second)
+            + TimeInterval(milliseconds * 1_000_000) / 1_000_000_000
+        return Date(timeIntervalSinceReferenceDate: timeOfDay + TimeInterval(days * 86_400 - 978_307_200))
     }
 
     private static func daysInMonth(_ month: Int, year: Int) -> Int {
