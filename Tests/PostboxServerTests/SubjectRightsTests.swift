@@ -302,6 +302,10 @@ struct SubjectRightsTests {
             #expect(
                 try await server.client.send(.GET, server.url("/v1/tickets/\(ticket)"), headers: server.bearer(world.brokerA.token))
                     .status == 200)
+            for viewer in [world.advisor, world.brokerA] {
+                let listed = try await server.client.send(.GET, server.url("/v1/tickets"), headers: server.bearer(viewer.token))
+                #expect((try listed.json()["items"] as? [[String: Any]])?.contains { $0["id"] as? String == ticket } == true)
+            }
             #expect(
                 try await server.client.sendJSON(
                     .POST, server.url("/v1/tickets/\(ticket)/messages"), ["body": "Noch da?"],

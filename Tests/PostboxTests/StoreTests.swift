@@ -13,7 +13,7 @@ struct StoreTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let store = try PostboxStore.open(path: dir.file("db.sqlite"), keyRing: try makeRing())
-        #expect(try store.appliedMigrations() == ["v1-initial-schema", "v2-accounts", "v3-tickets", "v4-special-categories", "v5-subject-rights", "v6-attachments"])
+        #expect(try store.appliedMigrations() == ["v1-initial-schema", "v2-accounts", "v3-tickets", "v4-special-categories", "v5-subject-rights", "v6-attachments", "v7-ticket-scope-copies"])
         // The writer is the connection whose commits must reach the disk (readers are set up
         // differently by GRDB's pool: only the writer gets its WAL set-up).
         let (journal, synchronous, secureDelete, foreignKeys, tables) = try store.writer.writeWithoutTransaction { db in
@@ -35,6 +35,81 @@ struct StoreTests {
             #expect(tables.contains(table), "table \(table)")
         }
         #expect(try store.integrityCheck() == ["ok"])
+    }
+
+    /// Schema v7 copies a ticket's reference and subject fields onto the ticket (so listing
+    /// needs no joins); migrating fills them for existing tickets and triggers keep them equal to
+    /// the originals through every change, whichever statement makes it.
+    @Test func ticketsCopiesOfTheirReferenceAndSubjectFollowTheOriginals() throws {
+        let queue = try DatabaseQueue()
+        let migrator = PostboxMigrations.migrator
+        func mismatches(_ db: Database) throws -> Int {
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) FROM tickets t JOIN refs r ON r.id = t.ref_id LEFT JOIN subjects s ON s.id = t.subject_id
+                    WHERE t.ref_kind IS NOT r.kind OR t.ref_number IS NOT r.number
+                       OR t.ref_organisation_id IS NOT r.organisation_id OR t.ref_advisor_id IS NOT r.advisor_id
+                       OR t.subject_restricted_at IS NOT s.restricted_at
+                    """) ?? -1
+        }
+        func copies(_ db: Database, _ ticket: String) throws -> [String?] {
+            let row = try #require(
+                try Row.fetchOne(
+                    db,
+                    sql: "SELECT ref_kind, ref_number, ref_organisation_id, ref_advisor_id, subject_restricted_at FROM tickets WHERE id = ?",
+                    arguments: [ticket]))
+            return (0..<5).map { row[$0] as String? }
+        }
+        let at = "2026-11-23 08:00:00.000"
+        func ticket(_ id: String, ref: String, subject: String?) -> String {
+            "INSERT INTO tickets (id, ref_id, subject_id, status, data_key_id, title, channel, created_at, last_activity_at) VALUES ('\(id)', '\(ref)', \(subject.map { "'\($0)'" } ?? "NULL"), 'open', 'dk', x'00', 'web', '\(at)', '\(at)')"
+        }
+        try migrator.migrate(queue, upTo: "v6-attachments")
+        try queue.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO master_keys (id, created_at) VALUES ('mk', '\(at)');
+                    INSERT INTO data_keys (id, purpose, master_key_id, wrapped, created_at) VALUES ('dk', 'test', 'mk', x'00', '\(at)');
+                    INSERT INTO organisations (id, name, partner_number, created_at) VALUES ('org-a', 'A', 'P-1', '\(at)'), ('org-b', 'B', 'P-2', '\(at)');
+                    INSERT INTO users (id, login, role, status, data_key_id, display_name, created_at, updated_at)
+                        VALUES ('adv-1', 'a1', 'advisor', 'active', 'dk', x'00', '\(at)', '\(at)'), ('adv-2', 'a2', 'advisor', 'active', 'dk', x'00', '\(at)', '\(at)');
+                    INSERT INTO subjects (id, created_at, restricted_at) VALUES ('s-1', '\(at)', NULL), ('s-2', '\(at)', '\(at)');
+                    INSERT INTO refs (id, kind, number, subject_id, organisation_id, advisor_id, data_key_id, payload, channel, created_at)
+                        VALUES ('r-1', 'referral', 'R-1', 's-1', 'org-a', 'adv-1', 'dk', x'00', 'web', '\(at)'),
+                               ('r-2', 'contract', 'C-2', 's-2', NULL, NULL, 'dk', x'00', 'web', '\(at)');
+                    \(ticket("t-1", ref: "r-1", subject: "s-1"));
+                    \(ticket("t-2", ref: "r-2", subject: "s-2"));
+                    """)
+        }
+        // Migrating fills the copies of tickets that exist.
+        try migrator.migrate(queue)
+        try queue.write { db in
+            #expect(try copies(db, "t-1") == ["referral", "R-1", "org-a", "adv-1", nil])
+            #expect(try copies(db, "t-2") == ["contract", "C-2", nil, nil, at])
+            // A new ticket takes them from its reference and subject.
+            try db.execute(sql: ticket("t-3", ref: "r-1", subject: "s-2"))
+            #expect(try copies(db, "t-3") == ["referral", "R-1", "org-a", "adv-1", at])
+            // A restriction, placed and lifted, reaches every ticket of the subject.
+            try db.execute(sql: "UPDATE subjects SET restricted_at = ? WHERE id = 's-1'", arguments: [at])
+            #expect(try copies(db, "t-1")[4] == at)
+            try db.execute(sql: "UPDATE subjects SET restricted_at = NULL WHERE id = 's-2'")
+            #expect(try copies(db, "t-2")[4] == nil)
+            #expect(try copies(db, "t-3")[4] == nil)
+            // A change of a reference's fields reaches its tickets.
+            try db.execute(sql: "UPDATE refs SET advisor_id = 'adv-2', organisation_id = 'org-b' WHERE id = 'r-1'")
+            #expect(try copies(db, "t-1") == ["referral", "R-1", "org-b", "adv-2", at])
+            #expect(try copies(db, "t-3") == ["referral", "R-1", "org-b", "adv-2", nil])
+            // A ticket moved to another reference or subject takes theirs.
+            try db.execute(sql: "UPDATE tickets SET ref_id = 'r-2', subject_id = 's-1' WHERE id = 't-3'")
+            #expect(try copies(db, "t-3") == ["contract", "C-2", nil, nil, at])
+            #expect(try mismatches(db) == 0)
+            // Deleting a subject sets its tickets' subject to NULL (foreign key), and the copy with it.
+            try db.execute(sql: "DELETE FROM subjects WHERE id = 's-1'")
+            #expect(try String.fetchOne(db, sql: "SELECT subject_id FROM tickets WHERE id = 't-1'") == nil)
+            #expect(try copies(db, "t-1")[4] == nil)
+            #expect(try mismatches(db) == 0)
+        }
     }
 
     @Test func synchronousIsConfigurable() throws {

@@ -128,8 +128,7 @@ public struct GRDBAttachmentRepository: AttachmentRepository {
                     db,
                     SQLRequest(
                         cachedLiteral: """
-                            SELECT \(GRDBTicketRepository.scopeColumns) FROM tickets t JOIN refs r ON r.id = t.ref_id
-                            LEFT JOIN subjects s ON s.id = t.subject_id WHERE t.id = \(row["ticket_id"] as String)
+                            SELECT \(GRDBTicketRepository.scopeColumns) FROM tickets t WHERE t.id = \(row["ticket_id"] as String)
                             """))
             else { return nil }
             let key = try store.vault.dataKey(db, id: ticket["data_key_id"])

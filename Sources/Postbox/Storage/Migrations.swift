@@ -13,6 +13,7 @@ enum PostboxMigrations {
         migrator.registerMigration("v4-special-categories", migrate: v4SpecialCategories)
         migrator.registerMigration("v5-subject-rights", migrate: v5SubjectRights)
         migrator.registerMigration("v6-attachments", migrate: v6Attachments)
+        migrator.registerMigration("v7-ticket-scope-copies", migrate: v7TicketScopeCopies)
         return migrator
     }
 

@@ -573,8 +573,7 @@ struct ExportReader {
             db,
             SQLRequest(
                 cachedLiteral: """
-                    SELECT t.*, r.kind AS ref_kind, r.number AS ref_number FROM tickets t JOIN refs r ON r.id = t.ref_id
-                    WHERE t.subject_id = \(subjectID) ORDER BY t.created_at, t.rowid
+                    SELECT t.* FROM tickets t WHERE t.subject_id = \(subjectID) ORDER BY t.created_at, t.rowid
                     """))
         for row in ticketRows {
             let id: String = row["id"]

@@ -129,24 +129,21 @@ public struct GRDBTicketRepository: TicketRepository {
     static let scopeColumnsText = """
         t.id, t.status, t.assignee_id, t.subject_id, t.data_key_id, t.title, t.author_id, t.author_role,
         t.organisation_id, t.channel, t.ip_prefix, t.created_at, t.last_activity_at, t.closed_at,
-        r.id AS ref_id, r.kind AS ref_kind, r.number AS ref_number, r.organisation_id AS ref_org,
-        r.advisor_id AS ref_advisor, s.restricted_at
+        t.ref_id, t.ref_kind, t.ref_number, t.ref_organisation_id, t.ref_advisor_id, t.subject_restricted_at
         """
     static let scopeColumns = SQL(sql: scopeColumnsText)
 
     /// `scopeColumns` with the ticket's wrapped data key (`key_master`, `key_wrapped`), and the
-    /// joins they need: one statement gives a ticket, its access scope and its key.
+    /// join it needs: one statement gives a ticket, its access scope and its key. The scope's
+    /// reference and subject fields are the ticket's own copies (schema v7, kept in step by
+    /// triggers), so no reference or subject is looked up.
     static let ticketWithKeyFromText = """
         \(scopeColumnsText), k.master_key_id AS key_master, k.wrapped AS key_wrapped
-        FROM tickets t JOIN refs r ON r.id = t.ref_id LEFT JOIN subjects s ON s.id = t.subject_id
-        LEFT JOIN data_keys k ON k.id = t.data_key_id
+        FROM tickets t LEFT JOIN data_keys k ON k.id = t.data_key_id
         """
     static let ticketWithKeyFrom = SQL(sql: ticketWithKeyFromText)
     static let ticketWithKeySQL = "SELECT \(ticketWithKeyFromText) WHERE t.id = ?"
-    static let scopeSQL = """
-        SELECT \(scopeColumnsText) FROM tickets t JOIN refs r ON r.id = t.ref_id
-        LEFT JOIN subjects s ON s.id = t.subject_id WHERE t.id = ?
-        """
+    static let scopeSQL = "SELECT \(scopeColumnsText) FROM tickets t WHERE t.id = ?"
 
     /// Positions in ``scopeColumnsText`` and the two key columns ``ticketWithKeyFromText`` adds.
     /// Rows are read by position on the request paths (a lookup by name lower-cases and hashes
@@ -236,13 +233,13 @@ public struct GRDBTicketRepository: TicketRepository {
         var arguments: StatementArguments
         switch principal.role {
         case .member:
-            sql += "t.subject_id = ? AND s.restricted_at IS NULL"
+            sql += "t.subject_id = ? AND t.subject_restricted_at IS NULL"
             arguments = [principal.subjectID ?? ""]
         case .broker:
-            sql += "r.kind = 'referral' AND r.organisation_id = ? AND s.restricted_at IS NULL"
+            sql += "t.ref_kind = 'referral' AND t.ref_organisation_id = ? AND t.subject_restricted_at IS NULL"
             arguments = [principal.organisationID ?? ""]
         case .advisor:
-            sql += "(t.assignee_id IS NULL OR t.assignee_id = ? OR r.advisor_id = ?) AND s.restricted_at IS NULL"
+            sql += "(t.assignee_id IS NULL OR t.assignee_id = ? OR t.ref_advisor_id = ?) AND t.subject_restricted_at IS NULL"
             arguments = [principal.userID, principal.userID]
         case .dpo:
             sql += "1 = 1"
@@ -435,8 +432,7 @@ public struct GRDBTicketRepository: TicketRepository {
             let request = SQLRequest<Row>(
                 cachedLiteral: """
                     SELECT \(Self.scopeColumns), m.author_id AS message_author, m.created_at AS message_created
-                    FROM messages m JOIN tickets t ON t.id = m.ticket_id JOIN refs r ON r.id = t.ref_id
-                    LEFT JOIN subjects s ON s.id = t.subject_id WHERE m.id = \(id)
+                    FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.id = \(id)
                     """)
             return try Row.fetchOne(db, request).map {
                 (Self.scope($0), $0["message_author"], $0["message_created"])
