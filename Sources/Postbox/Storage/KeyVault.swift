@@ -42,7 +42,11 @@ public struct KeyVault: Sendable {
     }
 
     /// Makes a new random data key for `purpose`, stores it wrapped, and returns it.
-    func createDataKey(_ db: Database, purpose: String, id: String = UUID().uuidString.lowercased()) throws -> (
+    ///
+    /// Its id is time-ordered (a version-7 UUID) like those of tickets and messages, so keys made
+    /// together sit together in the id index: a page of recent tickets finds its keys on a few
+    /// index pages instead of one page per key (the ticket list joins them).
+    func createDataKey(_ db: Database, purpose: String, id: String = TimeOrderedID.make()) throws -> (
         id: String, key: SecretKey
     ) {
         let key = SecretKey.random()
