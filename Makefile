@@ -3,7 +3,7 @@ SWIFT      ?= swift
 CONFIG     ?= debug
 DATA_DIR   ?= $(CURDIR)/data
 
-.PHONY: all deps test-deps build run test clean bench bench-peers bench-core classify-score
+.PHONY: all deps test-deps build run test clean bench bench-peers bench-curve bench-core classify-score
 
 # What the tests use besides the build: exiftool reads metadata, djpeg/pngtopnm decode pixels.
 TEST_PACKAGES = libimage-exiftool-perl libjpeg-turbo-progs netpbm python3-venv
@@ -52,6 +52,14 @@ bench-peers: deps
 	$(SWIFT) build -c release --product postbox-ceiling
 	$(SWIFT) build -c release --product postbox-bench
 	bench/peers.sh "$$($(SWIFT) build -c release --show-bin-path)"
+
+## bench-curve: release build; W1/W2/W4 against a 10k- and a 1M-message store side by side,
+## alternating, medians of 3 rounds (the cost as data grows; about 15 minutes)
+bench-curve: deps
+	@scripts/install-deps.sh wrk sqlite3 curl python3 util-linux
+	$(SWIFT) build -c release --product postbox-server
+	$(SWIFT) build -c release --product postbox-bench
+	bench/curve.sh "$$($(SWIFT) build -c release --show-bin-path)"
 
 ## bench-core: release build; classifier (C1) and crypto (K1) benchmarks on one core
 CORPUS ?= ../shared/corpus/special-category.dev.jsonl
