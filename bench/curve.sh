@@ -13,12 +13,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=${1:?usage: bench/curve.sh BIN_DIR}
-SERVER_CPU=${SERVER_CPU:-1}
-LOADGEN_CPU=${LOADGEN_CPU:-0}
-CONNS=${CONNS:-32}
-WARMUP=${WARMUP:-5s}
-DURATION=${DURATION:-20s}
-WRK_TIMEOUT=${WRK_TIMEOUT:-30s}
+source "$ROOT/bench/lib.sh"   # the wrk settings; log, stop_all, wait_listening, proc_ticks, rss_mib, run_wrk
 ROUNDS=${ROUNDS:-3}
 SMALL=${SMALL:-10000}
 LARGE=${LARGE:-1000000}
@@ -28,7 +23,6 @@ READ_LIMIT=${READ_LIMIT:-50}
 WORK=$(mktemp -d /tmp/postbox-curve.XXXXXX)
 PIDS=()
 
-source "$ROOT/bench/lib.sh"   # log, stop_all, wait_listening, proc_ticks, rss_mib, run_wrk
 trap 'stop_all; rm -rf "$WORK"' EXIT
 
 # start_store NAME MESSAGES PORT: a seeded store with its server and the bench's tickets;

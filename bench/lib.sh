@@ -1,5 +1,14 @@
-# Helpers shared by bench/run.sh and bench/curve.sh (sourced). They use the caller's WORK,
-# PIDS, WARMUP, DURATION, CONNS, WRK_TIMEOUT and LOADGEN_CPU.
+# Settings and helpers shared by bench/run.sh and bench/curve.sh (sourced). The helpers use
+# the caller's WORK and PIDS.
+
+# The wrk settings of ../shared/bench: 1 thread, 32 connections, 5 s warm-up, 20 s measured,
+# wrk on cpu 0, the server on cpu 1.
+SERVER_CPU=${SERVER_CPU:-1}
+LOADGEN_CPU=${LOADGEN_CPU:-0}
+CONNS=${CONNS:-32}
+WARMUP=${WARMUP:-5s}
+DURATION=${DURATION:-20s}
+WRK_TIMEOUT=${WRK_TIMEOUT:-30s}
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 stop_all() {

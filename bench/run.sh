@@ -8,12 +8,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=${1:?usage: bench/run.sh BIN_DIR}
-SERVER_CPU=${SERVER_CPU:-1}
-LOADGEN_CPU=${LOADGEN_CPU:-0}
-CONNS=${CONNS:-32}
-WARMUP=${WARMUP:-5s}
-DURATION=${DURATION:-20s}
-WRK_TIMEOUT=${WRK_TIMEOUT:-30s}
+source "$ROOT/bench/lib.sh"   # the wrk settings; log, stop_all, wait_listening, proc_ticks, rss_mib, run_wrk
 export MSG_BYTES=${MSG_BYTES:-1000}
 export THREAD_MESSAGES=${THREAD_MESSAGES:-520}
 READ_LIMIT=${READ_LIMIT:-50}
@@ -24,7 +19,6 @@ OUT=${BENCH_OUT:-$ROOT/docs/benchmarks.md}
 WORK=$(mktemp -d /tmp/postbox-bench.XXXXXX)
 PIDS=()
 
-source "$ROOT/bench/lib.sh"   # log, stop_all, wait_listening, proc_ticks, rss_mib, run_wrk
 trap 'stop_all; rm -rf "$WORK"' EXIT
 
 # --- Postbox ---------------------------------------------------------------------------
