@@ -22,26 +22,24 @@ extension PostboxMigrations {
             t.add(column: "ref_advisor_id", .text)
             t.add(column: "subject_restricted_at", .datetime)
         }
-        let copyFromOriginals = """
-            ref_kind = (SELECT kind FROM refs WHERE id = NEW.ref_id),
-            ref_number = (SELECT number FROM refs WHERE id = NEW.ref_id),
-            ref_organisation_id = (SELECT organisation_id FROM refs WHERE id = NEW.ref_id),
-            ref_advisor_id = (SELECT advisor_id FROM refs WHERE id = NEW.ref_id),
-            subject_restricted_at = (SELECT restricted_at FROM subjects WHERE id = NEW.subject_id)
+        // The five copies taken from the reference and subject the ticket `row` names.
+        func copies(of row: String) -> String {
             """
+            ref_kind = (SELECT kind FROM refs WHERE id = \(row).ref_id),
+            ref_number = (SELECT number FROM refs WHERE id = \(row).ref_id),
+            ref_organisation_id = (SELECT organisation_id FROM refs WHERE id = \(row).ref_id),
+            ref_advisor_id = (SELECT advisor_id FROM refs WHERE id = \(row).ref_id),
+            subject_restricted_at = (SELECT restricted_at FROM subjects WHERE id = \(row).subject_id)
+            """
+        }
         try db.execute(
             sql: """
-                UPDATE tickets SET
-                    ref_kind = (SELECT kind FROM refs WHERE id = tickets.ref_id),
-                    ref_number = (SELECT number FROM refs WHERE id = tickets.ref_id),
-                    ref_organisation_id = (SELECT organisation_id FROM refs WHERE id = tickets.ref_id),
-                    ref_advisor_id = (SELECT advisor_id FROM refs WHERE id = tickets.ref_id),
-                    subject_restricted_at = (SELECT restricted_at FROM subjects WHERE id = tickets.subject_id);
+                UPDATE tickets SET \(copies(of: "tickets"));
                 CREATE TRIGGER tickets_copy_scope_on_insert AFTER INSERT ON tickets BEGIN
-                    UPDATE tickets SET \(copyFromOriginals) WHERE id = NEW.id;
+                    UPDATE tickets SET \(copies(of: "NEW")) WHERE id = NEW.id;
                 END;
                 CREATE TRIGGER tickets_copy_scope_on_move AFTER UPDATE OF ref_id, subject_id ON tickets BEGIN
-                    UPDATE tickets SET \(copyFromOriginals) WHERE id = NEW.id;
+                    UPDATE tickets SET \(copies(of: "NEW")) WHERE id = NEW.id;
                 END;
                 CREATE TRIGGER refs_copy_scope_to_tickets
                 AFTER UPDATE OF kind, number, organisation_id, advisor_id ON refs BEGIN
