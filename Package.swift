@@ -141,6 +141,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
+            resources: [.copy("Resources")],
             swiftSettings: testSwiftSettings
         ),
     ]

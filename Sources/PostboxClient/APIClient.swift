@@ -41,14 +41,44 @@ struct APIClient {
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
+    /// Tries for a request answered 503 `server-busy`: the server did nothing with it (too many
+    /// password checks were running), so sending it again is safe.
+    static let busyAttempts = 4
+    /// Longest wait between tries, whatever Retry-After says.
+    static let longestBusyWait = 10
+
     /// Sends a request; returns status and body, or throws a ``CLIError`` for network failures.
-    func send(_ method: HTTPMethod, _ path: String, body: Data? = nil, contentType: String = "application/json")
-        async throws -> (status: Int, body: Data)
-    {
+    /// An answer 503 `server-busy` is tried again after its Retry-After (a note on stderr says so),
+    /// up to ``busyAttempts`` times in all; the last answer is returned as it is.
+    func send(
+        _ method: HTTPMethod, _ path: String, body: Data? = nil, contentType: String = "application/json",
+        headers: [(String, String)] = []
+    ) async throws -> (status: Int, body: Data) {
+        var attempt = 1
+        while true {
+            let (status, data, retryAfter) = try await sendOnce(method, path, body: body, contentType: contentType, headers: headers)
+            guard status == 503, attempt < Self.busyAttempts, Self.isBusy(data) else { return (status, data) }
+            let wait = min(max(retryAfter ?? 1, 1), Self.longestBusyWait)
+            FileHandle.standardError.write(Data("postbox: the server is busy; trying again in \(wait) s\n".utf8))
+            try await Task.sleep(for: .seconds(wait))
+            attempt += 1
+        }
+    }
+
+    /// Whether a problem answer is `server-busy`.
+    static func isBusy(_ body: Data) -> Bool {
+        let json = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
+        return (json?["type"] as? String)?.hasSuffix(":server-busy") == true
+    }
+
+    private func sendOnce(
+        _ method: HTTPMethod, _ path: String, body: Data?, contentType: String, headers: [(String, String)]
+    ) async throws -> (status: Int, body: Data, retryAfter: Int?) {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         request.headers.add(name: "X-Postbox-Channel", value: "cli")
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
             request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(ByteBuffer(bytes: body))
@@ -56,7 +86,10 @@ struct APIClient {
         do {
             let response = try await http.execute(request, timeout: .seconds(60))
             let buffer = try await response.body.collect(upTo: 64 << 20)
-            return (Int(response.status.code), Data(buffer.readableBytesView))
+            return (
+                Int(response.status.code), Data(buffer.readableBytesView),
+                response.headers.first(name: "Retry-After").flatMap { Int($0) }
+            )
         } catch {
             throw CLIError(title: "Server unreachable", detail: Self.describe(error), exitCode: 69)
         }

@@ -10,9 +10,8 @@ struct PostboxCLI: AsyncParsableCommand {
             Connect with --server URL --ca FILE (or POSTBOX_SERVER and POSTBOX_CA); only that CA is trusted. Log in once with `postbox login LOGIN`; the token is kept in $XDG_CONFIG_HOME/postbox/credentials (0600). Tables for people, --json for scripts. Exit codes: 64 usage, 66 not found, 69 server or network, 77 authentication or permission, 1 other.
             """,
         subcommands: [
-            Login.self, Logout.self, WhoAmI.self, Terms.self, Health.self, Tickets.self, Review.self, Subjects.self,
-            Users.self,
-            Contracts.self, Audit.self, Classify.self,
+            Login.self, Logout.self, WhoAmI.self, Terms.self, Health.self, Tickets.self, Attachments.self, Review.self,
+            Subjects.self, Users.self, Organisations.self, Contracts.self, Audit.self, Classify.self,
         ])
 }
 

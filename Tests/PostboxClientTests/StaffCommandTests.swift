@@ -45,6 +45,13 @@ struct StaffCommandTests {
 
     static func password(_ login: String) -> String { "passphrase of \(login) 2026" }
 
+    static func fixture(_ name: String) throws -> Data {
+        guard let url = Bundle.module.url(forResource: "Resources/\(name)", withExtension: nil) else {
+            throw ProcessFailure("missing fixture \(name)")
+        }
+        return try Data(contentsOf: url)
+    }
+
     /// The admin is activated over HTTP (activation is the member's browser step, not a staff command).
     static func activate(_ http: HTTPClient, _ server: ServerProcess, _ login: String, code: String) async throws {
         let response = try await http.sendJSON(
@@ -73,14 +80,14 @@ struct StaffCommandTests {
         let advisor = Terminal(cli: cli, home: homes[1], server: server)
         let dpo = Terminal(cli: cli, home: homes[2], server: server)
 
-        // The admin sets up accounts; each activation code is printed once.
+        // The admin registers the broker's firm and sets up accounts; each activation code is printed once.
         try await admin.login("admin", Self.password("admin"))
-        let adminToken = try await http.sendJSON(
-            .POST, server.baseURL + "/v1/session", ["login": "admin", "password": Self.password("admin")]
-        ).json()["token"] as? String ?? ""
-        _ = try await http.sendJSON(
-            .POST, server.baseURL + "/v1/organisations", ["name": "Makler Alpha GmbH", "partnerNumber": "P-A"],
-            headers: [("Authorization", "Bearer \(adminToken)")])
+        let firm = try await admin.run(["organisations", "create", "Makler Alpha GmbH", "--partner-number", "P-A"])
+        #expect(firm.stdout.hasPrefix("registered Makler Alpha GmbH (P-A) as "))
+        try await admin.run(["organisations", "create", "Makler Zwei", "--partner-number", "P-A"], expect: 1)  // taken
+        let firms = try #require(try await admin.json(["organisations", "list"])["items"] as? [[String: Any]])
+        #expect(firms.map { $0["partnerNumber"] as? String } == ["P-A"])
+        #expect(try await admin.run(["organisations", "list"]).stdout.contains("Makler Alpha GmbH"))
         for (login, extra) in [
             ("anna", ["--role", "advisor", "--name", "Anna Advisor"]), ("ben", ["--role", "advisor"]),
             ("dora", ["--role", "dpo"]), ("bruno", ["--role", "broker", "--org", "P-A"]),
@@ -147,6 +154,53 @@ struct StaffCommandTests {
         #expect((thread["messages"] as? [[String: Any]])?.count == 3)
         #expect(
             ((thread["messages"] as? [[String: Any]])?.last?["origin"] as? [String: Any])?["channel"] as? String == "cli")
+
+        // The advisor opens a ticket on a contract, corrects its first message, attaches a photo.
+        let openedHere = try await advisor.run(
+            ["tickets", "open", "--contract", "KV-1", "--subject", "Beitragsanpassung", "--message", "Beitrag steigt zum 1.1."])
+        #expect(openedHere.stdout.hasPrefix("opened ticket "))
+        let contractTicket = String(openedHere.stdout.dropFirst("opened ticket ".count).prefix { !$0.isWhitespace })
+        try await advisor.run(["tickets", "open", "--subject", "x", "--message", "y"], expect: 64)  // no reference
+        let sick = try await advisor.run(
+            ["tickets", "open", "--referral", referralNumber, "--subject", "Reha nach Bandscheibenvorfall"], stdin: "Bitte melden.",
+            expect: 1)
+        #expect(sick.stderr.contains("special category health") && sick.stderr.contains("Not sent"))
+        let rectified = try await advisor.run(
+            ["tickets", "rectify", contractTicket, "1", "--reason", "falsches Datum"], stdin: "Beitrag steigt zum 1.2.")
+        #expect(rectified.stdout == "rectified message #1\n")
+        let corrected = try await advisor.json(["tickets", "show", contractTicket])
+        #expect((corrected["messages"] as? [[String: Any]])?.first?["body"] as? String == "Beitrag steigt zum 1.2.")
+        try await advisor.run(["tickets", "rectify", contractTicket, "7", "--reason", "r", "--message", "m"], expect: 66)
+
+        let photo = homes[1].file("Frontscheibe.jpg")
+        try (try Self.fixture("damage-photo.jpg")).write(to: URL(fileURLWithPath: photo))
+        let uploaded = try await advisor.run(["attachments", "upload", contractTicket, photo])
+        #expect(uploaded.stdout.hasPrefix("attached Frontscheibe.jpg as "))
+        #expect(uploaded.stdout.contains("gps"))
+        let attachments = try #require(try await advisor.json(["attachments", "list", contractTicket])["items"] as? [[String: Any]])
+        let attachmentID = try #require(attachments.first?["id"] as? String)
+        #expect(attachments.count == 1 && attachments.first?["name"] as? String == "Frontscheibe.jpg")
+        let saved = homes[1].file("saved.jpg")
+        let downloaded = try await advisor.run(["attachments", "download", attachmentID, "-o", saved])
+        #expect(downloaded.stdout.hasPrefix("wrote \(saved)"))
+        let savedBytes = try Data(contentsOf: URL(fileURLWithPath: saved))
+        let original = try Self.fixture("damage-photo.jpg")
+        #expect(savedBytes.starts(with: [0xFF, 0xD8]) && savedBytes.count < original.count, "stored without its metadata")
+        #expect(try FileManager.default.attributesOfItem(atPath: saved)[.posixPermissions] as? Int == 0o600)
+        let notes = homes[1].file("notes.txt")
+        try "text".write(toFile: notes, atomically: true, encoding: .utf8)
+        let refusedFile = try await advisor.run(["attachments", "upload", contractTicket, notes], expect: 65)
+        #expect(refusedFile.stderr.contains("only .jpg, .jpeg, .png and .pdf"))
+
+        // The contract ends: a day that does not exist is refused, a real one recorded, then withdrawn.
+        let badDay = try await advisor.run(["contracts", "end", "KV-1", "--on", "2026-02-30"], expect: 1)
+        #expect(badDay.stderr.hasPrefix("postbox: Invalid input"))
+        let ended = try await advisor.run(["contracts", "end", "KV-1", "--on", "2026-10-31"])
+        #expect(ended.stdout == "contract KV-1 ended on 2026-10-31\n")
+        let running = try await advisor.json(["contracts", "end", "KV-1", "--running"])
+        #expect(running["endsOn"] is NSNull && running["number"] as? String == "KV-1")
+        try await advisor.run(["contracts", "end", "KV-404"], expect: 66)
+
         let unknownAdvisor = try await advisor.run(["tickets", "assign", ticketID, "nobody"], expect: 1)
         #expect(unknownAdvisor.stderr.hasPrefix("postbox: Invalid input"))
         let check = try await advisor.run(["classify", "Sie ist schwanger."], expect: 1)

@@ -404,4 +404,66 @@ struct SubjectRightsTests {
             #expect(final.ok)
         }
     }
+
+    @Test func aContractsEndCanBeSetLaterAndTheHoldRunsFromIt() async throws {
+        try await TestServer.run { server in
+            let world = try await World.make(server)
+            let advisor = server.bearer(world.advisor.token)
+            // A running contract (its number holds a '/'), a ticket on it, and the holder erased:
+            // the ticket is held with no end in sight, the holder restricted.
+            _ = try await server.expectStatus(
+                201,
+                try await server.client.sendJSON(
+                    .POST, server.url("/v1/contracts"), ["number": "HR-7/2020", "holder": ["surname": "Brandt"]],
+                    headers: advisor))
+            let held = try await world.ticket(by: world.advisor, kind: "contract", number: "HR-7/2020", subject: "Kündigung")
+            let search = try await server.client.sendJSON(
+                .POST, server.url("/v1/subjects/search"), ["policyNumber": "HR-7/2020"], headers: server.bearer(world.dpo.token))
+            let subject = try #require((try search.json()["subjects"] as? [[String: Any]])?.first?["id"] as? String)
+            let erasure = try await server.expectStatus(
+                200, try await server.client.send(.POST, server.url("/v1/subjects/\(subject)/erase"), headers: server.bearer(world.dpo.token)))
+            let entry = (try erasure.json()["retained"] as? [[String: Any]])?.first { $0["id"] as? String == held }
+            #expect(entry != nil && entry?["until"] == nil, "held while the contract runs")
+            let holder = try await server.client.send(.GET, server.url("/v1/subjects/\(subject)"), headers: server.bearer(world.dpo.token))
+            #expect(try holder.json()["restrictedAt"] is String)
+            let subjects = try openDependencies(server.config, now: { server.clock.now() }).subjects
+            #expect(try await subjects.purge(dryRun: true).heldTickets == 0)
+
+            // Bad input is refused and changes nothing.
+            let path = server.url("/v1/contracts/HR-7%2F2020")
+            for (body, status) in [
+                (["endsOn": "2026-02-30"] as [String: Any], 422), (["endsOn": "31.12.2025"], 422), (["endsOn": 20251231], 422),
+                ([:], 422),
+            ] {
+                let refused = try await server.client.sendJSON(.PATCH, path, body, headers: advisor)
+                #expect(refused.status == status, "\(body): \(refused.status)")
+                #expect(refused.header("content-type") == "application/problem+json")
+            }
+            #expect(try await server.client.sendJSON(.PATCH, server.url("/v1/contracts/KV-NONE"), ["endsOn": NSNull()], headers: advisor).status == 404)
+            for token in [world.brokerA.token, world.member.token, world.dpo.token] {
+                let forbidden = try await server.client.sendJSON(.PATCH, path, ["endsOn": "2020-01-01"], headers: server.bearer(token))
+                #expect(forbidden.status == 403)
+            }
+            #expect(try await subjects.purge(dryRun: true).heldTickets == 0)
+
+            // Ended six years before now: the five-year hold has run out and retention takes the ticket.
+            let ended = ReferenceService.dayText(server.clock.now().addingTimeInterval(-6 * 366 * 86_400))
+            let set = try await server.expectStatus(
+                200, try await server.client.sendJSON(.PATCH, path, ["endsOn": ended], headers: advisor))
+            #expect(try set.json()["number"] as? String == "HR-7/2020")
+            #expect(try set.json()["endsOn"] as? String == ended)
+            // Cleared again, nothing expires; set once more, the held ticket goes.
+            let cleared = try await server.expectStatus(
+                200, try await server.client.sendJSON(.PATCH, path, ["endsOn": NSNull()], headers: advisor))
+            #expect(try cleared.json()["endsOn"] is NSNull)
+            #expect(try await subjects.purge(dryRun: true).heldTickets == 0)
+            _ = try await server.expectStatus(
+                200, try await server.client.sendJSON(.PATCH, path, ["endsOn": ended], headers: server.bearer(world.admin)))
+            #expect(try await subjects.purge(dryRun: false).heldTickets == 1)
+            #expect(try await server.client.send(.GET, server.url("/v1/tickets/\(held)"), headers: advisor).status == 404)
+            let events = try await server.client.send(
+                .GET, server.url("/v1/audit?action=contract.end"), headers: server.bearer(world.dpo.token))
+            #expect((try events.json()["items"] as? [[String: Any]])?.count == 3)
+        }
+    }
 }

@@ -90,6 +90,7 @@ public struct AuditAction: RawRepresentable, Sendable, Hashable, Codable {
     public static let auditVerified = AuditAction(rawValue: "audit.verify")
     public static let systemInitialised = AuditAction(rawValue: "system.init")
     public static let contractCreated = AuditAction(rawValue: "contract.create")
+    public static let contractEndChanged = AuditAction(rawValue: "contract.end")
     public static let referralCreated = AuditAction(rawValue: "referral.create")
     public static let referralRead = AuditAction(rawValue: "referral.read")
     public static let ticketCreated = AuditAction(rawValue: "ticket.create")

@@ -47,12 +47,54 @@ public struct ReferenceService: Sendable {
             actor: principal.actor(ipPrefix: ipPrefix), channel: channel)
     }
 
+    /// Sets the day a contract ended (`YYYY-MM-DD`), or clears it with nil (the contract runs
+    /// again). The legal hold on the contract's correspondence runs from that day, also for
+    /// tickets already held after an erasure: retention reads the day when it runs.
+    ///
+    /// Allowed while the holder's processing is restricted, as it is after an erasure that left
+    /// correspondence under the hold: the day adds nothing about the person and only decides
+    /// when the held correspondence goes. Every change is audited (`contract.end`).
+    ///
+    /// - Returns: the contract's id and number and the day as stored (its start, UTC).
+    /// - Throws: 403 for other roles, 404 when there is no such contract, 422 for a day that is
+    ///   not one.
+    public func setContractEnd(number: String, endsOn: String?, by principal: Principal, ipPrefix: String?)
+        async throws -> (id: String, number: String, endsAt: Date?)
+    {
+        try RegisterContractRule().require(principal)
+        var endsAt: Date?
+        if let endsOn {
+            guard let day = Self.day(endsOn) else {
+                throw PostboxError.invalid([.init(field: "endsOn", message: "a day like 2025-12-31")])
+            }
+            endsAt = day
+        }
+        guard let normalised = Identifier.policyNumber(number),
+            let id = try await references.setContractEnd(
+                number: normalised, endsAt: endsAt,
+                audit: .by(principal.actor(ipPrefix: ipPrefix), .contractEndChanged, objectType: "contract"))
+        else { throw PostboxError(.notFound, detail: "no such contract") }
+        return (id, normalised, endsAt)
+    }
+
     /// A calendar day `YYYY-MM-DD` as the start of that day in UTC.
-    static func day(_ text: String) -> Date? {
-        guard text.count == 10, text.wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2}/) != nil else { return nil }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate, .withDashSeparatorInDate]
-        return formatter.date(from: text)
+    /// Days that do not exist (2026-02-30) are refused.
+    public static func day(_ text: String) -> Date? {
+        guard let match = text.wholeMatch(of: /([0-9]{4})-([0-9]{2})-([0-9]{2})/),
+            let year = Int(match.1), let month = Int(match.2), let day = Int(match.3)
+        else { return nil }
+        let days = CivilTime.days(year: year, month: month, day: day)
+        guard (1...12).contains(month), CivilTime.date(days: days) == (year, month, day) else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(days) * 86_400)
+    }
+
+    /// The UTC calendar day of `date` as `YYYY-MM-DD`.
+    public static func dayText(_ date: Date) -> String {
+        let parts = CivilTime.parts(date)
+        let digits = { (value: Int, width: Int) in
+            String(repeating: "0", count: max(0, width - String(value).count)) + String(value)
+        }
+        return "\(digits(parts.year, 4))-\(digits(parts.month, 2))-\(digits(parts.day, 2))"
     }
 
     private func register(

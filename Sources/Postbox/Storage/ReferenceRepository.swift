@@ -17,6 +17,9 @@ public protocol ReferenceRepository: Sendable {
     func referral(number: String) async throws -> (Referral, ReferenceScope)?
     /// Id and access scope of a reference, or nil.
     func scope(kind: ReferenceKind, number: String) async throws -> (id: String, scope: ReferenceScope)?
+    /// Sets or clears the day a contract ended; returns the contract's id, or nil when there is no
+    /// contract `number`.
+    func setContractEnd(number: String, endsAt: Date?, audit: AuditDraft) async throws -> String?
 }
 
 /// ``ReferenceRepository`` over the SQLite store.
@@ -150,6 +153,20 @@ public struct GRDBReferenceRepository: ReferenceRepository {
                     WHERE r.kind = \(kind.rawValue) AND r.number = \(number)
                     """)
             return try Row.fetchOne(db, request).map { (id: $0["id"], scope: Self.scope($0)) }
+        }
+    }
+
+    public func setContractEnd(number: String, endsAt: Date?, audit: AuditDraft) async throws -> String? {
+        try await store.write { db in
+            guard
+                let id = try String.fetchOne(
+                    db, SQLRequest(cachedLiteral: "SELECT id FROM refs WHERE kind = 'contract' AND number = \(number)"))
+            else { return nil }
+            try db.run(literal: "UPDATE refs SET ends_at = \(endsAt) WHERE id = \(id)")
+            var record = audit
+            record.objectID = id
+            try GRDBAuditLog.append(db, record, at: now(), key: store.systemKeys.audit)
+            return id
         }
     }
 

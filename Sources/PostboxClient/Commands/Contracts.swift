@@ -3,9 +3,52 @@ import Foundation
 import NIOHTTP1
 
 extension PostboxCLI {
-    /// `postbox contracts import FILE.csv`: bulk registration over the API, in batches.
+    /// `postbox contracts import FILE.csv`: bulk registration over the API, in batches;
+    /// `postbox contracts end NUMBER`: the day a contract ended.
     struct Contracts: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Manage contracts.", subcommands: [Import.self])
+        static let configuration = CommandConfiguration(abstract: "Manage contracts.", subcommands: [Import.self, End.self])
+
+        struct End: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Record the day a contract ended (advisor, admin); the legal hold on its correspondence runs from it.",
+                discussion: """
+                    Without --on the contract ended today (UTC). --running withdraws the end: the correspondence is held again until an end is recorded.
+                    Example: postbox contracts end KV-100.200 --on 2026-10-31
+                    """)
+
+            @OptionGroup var connection: ConnectionOptions
+            @OptionGroup var output: OutputOptions
+            @Argument(help: "Contract number.") var number: String
+            @Option(help: "The day it ended (YYYY-MM-DD).") var on: String?
+            @Flag(help: "The contract runs after all: remove its end.") var running = false
+
+            func validate() throws {
+                if running, on != nil { throw ValidationError("give --on DAY or --running, not both") }
+            }
+
+            func run() async throws {
+                try await runReportingErrors {
+                    let day: Any = running ? NSNull() : (on ?? Self.today())
+                    let data = try await withSession(connection) { api in
+                        try await api.call(.PATCH, "/v1/contracts/\(segment(number))", json: ["endsOn": day])
+                    }
+                    if output.json { return Output.printJSON(data) }
+                    let contract = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+                    let shown = Output.clean(contract["number"] as? String ?? number)
+                    if let ended = contract["endsOn"] as? String {
+                        print("contract \(shown) ended on \(ended)")
+                    } else {
+                        print("contract \(shown) is running (no end recorded)")
+                    }
+                }
+            }
+
+            static func today() -> String {
+                let formatter = ISO8601DateFormatter()
+                formatter.formatOptions = [.withFullDate, .withDashSeparatorInDate]
+                return formatter.string(from: Date())
+            }
+        }
 
         struct Import: AsyncParsableCommand {
             static let configuration = CommandConfiguration(

@@ -104,16 +104,7 @@ extension PostboxCLI {
                         FileHandle.standardOutput.write(data)
                         return
                     }
-                    let descriptor = open(output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-                    guard descriptor >= 0 else {
-                        throw CLIError(
-                            title: "Cannot write", detail: "\(output): \(String(cString: strerror(errno)))", exitCode: 1
-                        )
-                    }
-                    fchmod(descriptor, 0o600)
-                    let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-                    handle.write(data)
-                    try handle.synchronize()
+                    try writePrivateFile(data, to: output)
                     print("wrote \(output) (\(data.count) bytes, mode 0600)")
                 }
             }

@@ -11,8 +11,8 @@ extension PostboxCLI {
     /// `postbox tickets …`: the advisor's day.
     struct Tickets: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List, read, answer, assign and close tickets.",
-            subcommands: [List.self, Show.self, Reply.self, Assign.self, Close.self])
+            abstract: "List, open, read, answer, rectify, assign and close tickets.",
+            subcommands: [List.self, Open.self, Show.self, Reply.self, Rectify.self, Assign.self, Close.self])
 
         struct List: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
@@ -124,25 +124,9 @@ extension PostboxCLI {
 
             func run() async throws {
                 try await runReportingErrors {
-                    let text = message ?? readStandardInput()
-                    guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                        throw CLIError(
-                            title: "Nothing to send", detail: "give --message TEXT or text on standard input",
-                            exitCode: 64)
-                    }
+                    let text = try messageText(message)
                     try await withSession(connection) { api in
-                        let check = try await api.object(.POST, "/v1/classify", json: ["text": text])
-                        let findings = check["findings"] as? [[String: Any]] ?? []
-                        var acknowledge = false
-                        if !findings.isEmpty {
-                            FileHandle.standardError.write(Data(Classify.describe(findings).utf8))
-                            guard yes || confirm("Send anyway?") else {
-                                throw CLIError(
-                                    title: "Not sent", detail: "special categories found; reword or confirm (--yes)",
-                                    exitCode: 1)
-                            }
-                            acknowledge = true
-                        }
+                        let acknowledge = try await screenBeforeSending(api, [text], yes: yes)
                         let data = try await api.call(
                             .POST, "/v1/tickets/\(segment(id))/messages",
                             json: ["body": text, "acknowledgeSpecialCategories": acknowledge], expect: [201])
@@ -151,6 +135,98 @@ extension PostboxCLI {
                         print(
                             "sent message #\(sent["seq"] as? Int ?? 0)"
                                 + (sent["held"] as? Bool == true ? " (held for review)" : ""))
+                    }
+                }
+            }
+        }
+
+        struct Open: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Open a ticket on a contract or referral with its first message.",
+                discussion: """
+                    The message comes from --message or standard input. Subject and message are checked for special categories first, as with reply; --yes sends with acknowledgement without asking.
+                    Example: echo "Bitte um Rückruf" | postbox tickets open --contract KV-100.200 --subject "Beitrag"
+                    """)
+
+            @OptionGroup var connection: ConnectionOptions
+            @OptionGroup var output: OutputOptions
+            @Option(help: "Number of the contract the ticket is about.") var contract: String?
+            @Option(help: "Number of the referral the ticket is about.") var referral: String?
+            @Option(help: "Subject line (1-200 characters).") var subject: String
+            @Option(help: "The first message (else read from standard input).") var message: String?
+            @Flag(help: "Send even with special-category findings, without asking.") var yes = false
+
+            func validate() throws {
+                guard (contract == nil) != (referral == nil) else {
+                    throw ValidationError("give exactly one of --contract NUMBER and --referral NUMBER")
+                }
+            }
+
+            func run() async throws {
+                try await runReportingErrors {
+                    let text = try messageText(message)
+                    let reference: [String: Any] =
+                        if let contract { ["kind": "contract", "number": contract] } else {
+                            ["kind": "referral", "number": referral ?? ""]
+                        }
+                    try await withSession(connection) { api in
+                        let acknowledge = try await screenBeforeSending(api, [subject, text], yes: yes)
+                        let data = try await api.call(
+                            .POST, "/v1/tickets",
+                            json: [
+                                "reference": reference, "subject": subject, "body": text,
+                                "acknowledgeSpecialCategories": acknowledge,
+                            ], expect: [201])
+                        if output.json { return Output.printJSON(data) }
+                        let opened = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+                        let ticket = opened["ticket"] as? [String: Any] ?? [:]
+                        let first = opened["message"] as? [String: Any] ?? [:]
+                        print(
+                            "opened ticket \(Output.clean(ticket["id"] as? String ?? ""))"
+                                + (first["held"] as? Bool == true ? " (first message held for review)" : ""))
+                    }
+                }
+            }
+        }
+
+        struct Rectify: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Correct a message (your own within 24 hours; the DPO any); the old text is kept for the DPO.",
+                discussion: """
+                    The message is named by its ticket and number (#2 in tickets show). The new text comes from --message or standard input and is checked for special categories as with reply.
+                    Example: postbox tickets rectify 6f1c… 2 --reason "wrong date" --message "Termin am Dienstag"
+                    """)
+
+            @OptionGroup var connection: ConnectionOptions
+            @OptionGroup var output: OutputOptions
+            @Argument(help: "Ticket id.") var id: String
+            @Argument(help: "Number of the message in the ticket (as in tickets show).") var number: Int
+            @Option(help: "Why it is corrected (kept with the old text).") var reason: String
+            @Option(help: "The corrected text (else read from standard input).") var message: String?
+            @Flag(help: "Send even with special-category findings, without asking.") var yes = false
+
+            func validate() throws {
+                guard number >= 1 else { throw ValidationError("message numbers start at 1") }
+            }
+
+            func run() async throws {
+                try await runReportingErrors {
+                    let text = try messageText(message)
+                    try await withSession(connection) { api in
+                        // The message with this number: the one page of one message before number + 1.
+                        let page = try await api.object(
+                            .GET, "/v1/tickets/\(segment(id))/messages" + query([("before", String(number + 1)), ("limit", "1")]))
+                        guard let found = (page["items"] as? [[String: Any]])?.first, found["seq"] as? Int == number,
+                            let messageID = found["id"] as? String
+                        else {
+                            throw CLIError(title: "Not found", detail: "ticket \(id) has no message #\(number)", exitCode: 66)
+                        }
+                        let acknowledge = try await screenBeforeSending(api, [text], yes: yes)
+                        let data = try await api.call(
+                            .PATCH, "/v1/messages/\(segment(messageID))",
+                            json: ["body": text, "reason": reason, "acknowledgeSpecialCategories": acknowledge])
+                        if output.json { return Output.printJSON(data) }
+                        print("rectified message #\(number)")
                     }
                 }
             }
@@ -196,4 +272,30 @@ extension PostboxCLI {
             }
         }
     }
+}
+
+/// A message's text from `--message` or standard input; refused when there is nothing to send.
+func messageText(_ option: String?) throws -> String {
+    let text = option ?? readStandardInput()
+    guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        throw CLIError(title: "Nothing to send", detail: "give --message TEXT or text on standard input", exitCode: 64)
+    }
+    return text
+}
+
+/// Checks `texts` for special categories before they are sent: shows the findings with their
+/// rewordings on stderr and asks (or takes `--yes`). Returns whether to send with the
+/// acknowledgement; throws "Not sent" when the person declines or cannot be asked.
+func screenBeforeSending(_ api: APIClient, _ texts: [String], yes: Bool) async throws -> Bool {
+    var findings: [[String: Any]] = []
+    for text in texts {
+        let check = try await api.object(.POST, "/v1/classify", json: ["text": text])
+        findings += check["findings"] as? [[String: Any]] ?? []
+    }
+    guard !findings.isEmpty else { return false }
+    FileHandle.standardError.write(Data(PostboxCLI.Classify.describe(findings).utf8))
+    guard yes || confirm("Send anyway?") else {
+        throw CLIError(title: "Not sent", detail: "special categories found; reword or confirm (--yes)", exitCode: 1)
+    }
+    return true
 }

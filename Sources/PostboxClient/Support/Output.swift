@@ -116,6 +116,20 @@ func confirm(_ question: String) -> Bool {
     return answer == "y" || answer == "yes"
 }
 
+/// Writes `data` to `path` with mode 0600 (exports and attachments are personal data),
+/// replacing what was there.
+func writePrivateFile(_ data: Data, to path: String) throws {
+    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    guard descriptor >= 0 else {
+        throw CLIError(title: "Cannot write", detail: "\(path): \(String(cString: strerror(errno)))", exitCode: 1)
+    }
+    // An existing file keeps its mode on open: narrow it too.
+    fchmod(descriptor, 0o600)
+    let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+    handle.write(data)
+    try handle.synchronize()
+}
+
 /// Reads all of standard input as UTF-8 text.
 func readStandardInput() -> String {
     String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)

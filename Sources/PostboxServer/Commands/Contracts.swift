@@ -11,8 +11,8 @@ extension PostboxServerCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Register contracts from a CSV file; prints a report of rejected lines.",
                 discussion: """
-                    Header line (comma or semicolon separated): number,surname,firstName,memberNumber,advisorLogin.
-                    number and surname are required. Each line stands alone; rejected lines are listed with the reason.
+                    Header line (comma or semicolon separated): number,surname,firstName,memberNumber,advisorLogin,endsOn.
+                    number and surname are required; endsOn is the day a contract ended (YYYY-MM-DD). Each line stands alone; rejected lines are listed with the reason.
                     Exit status 0 when every line was imported, 65 (EX_DATAERR) when some were rejected.
                     """)
 

@@ -2,8 +2,8 @@ import Foundation
 import Hummingbird
 import Postbox
 
-/// `POST /v1/contracts` and `POST /v1/contracts/import` (advisor, admin), `POST /v1/referrals` (broker),
-/// `GET /v1/referrals/{number}`.
+/// `POST /v1/contracts`, `POST /v1/contracts/import` and `PATCH /v1/contracts/{number}` (advisor, admin),
+/// `POST /v1/referrals` (broker), `GET /v1/referrals/{number}`.
 struct ReferenceController {
     let references: ReferenceService
 
@@ -22,6 +22,38 @@ struct ReferenceController {
     struct ContractCreated: ResponseEncodable {
         let id: String
         let number: String
+    }
+
+    /// `{"endsOn": "2026-10-31"}` sets the day, `{"endsOn": null}` clears it; the key is required.
+    struct ContractEndRequest: Decodable {
+        let endsOn: String?
+
+        enum CodingKeys: String, CodingKey { case endsOn }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            guard container.contains(.endsOn) else {
+                throw DecodingError.keyNotFound(
+                    CodingKeys.endsOn, .init(codingPath: [], debugDescription: "endsOn is required (a day or null)"))
+            }
+            endsOn = try container.decodeIfPresent(String.self, forKey: .endsOn)
+        }
+    }
+
+    struct ContractView: ResponseEncodable {
+        let id: String
+        let number: String
+        /// `YYYY-MM-DD`, or null while the contract runs (written as null, not left out).
+        let endsOn: String?
+
+        enum CodingKeys: String, CodingKey { case id, number, endsOn }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(number, forKey: .number)
+            try container.encode(endsOn, forKey: .endsOn)
+        }
     }
 
     struct ImportReportView: ResponseEncodable {
@@ -80,6 +112,16 @@ struct ReferenceController {
                     memberNumber: body.holder.memberNumber),
                 advisorID: body.advisorId, endsOn: body.endsOn, by: principal, channel: context.channel, ipPrefix: context.clientIP)
             return try ContractCreated(id: contract.id, number: contract.number).created(request, context)
+        }
+        router.patch("/v1/contracts/:number") { request, context -> ContractView in
+            let principal = try context.requirePrincipal()
+            let body = try await request.decodeJSON(as: ContractEndRequest.self, context: context, allowingNull: true)
+            let raw = try context.parameters.require("number")
+            let contract = try await references.setContractEnd(
+                number: raw.removingPercentEncoding ?? raw, endsOn: body.endsOn, by: principal,
+                ipPrefix: context.clientIP)
+            return ContractView(
+                id: contract.id, number: contract.number, endsOn: contract.endsAt.map(ReferenceService.dayText))
         }
         router.post("/v1/contracts/import") { request, context -> ImportReportView in
             let principal = try context.requirePrincipal()
