@@ -5,12 +5,13 @@ DATA_DIR   ?= $(CURDIR)/data
 
 .PHONY: all deps test-deps build run test clean bench bench-peers bench-curve bench-core classify-score
 
-# What the tests use besides the build: exiftool reads metadata, djpeg/pngtopnm decode pixels.
-TEST_PACKAGES = libimage-exiftool-perl libjpeg-turbo-progs netpbm python3-venv
+# What the tests use besides the build: exiftool reads metadata, djpeg/pngtopnm decode pixels,
+# qpdf checks rewritten PDFs and makes a password-protected one.
+TEST_PACKAGES = libimage-exiftool-perl libjpeg-turbo-progs netpbm qpdf python3-venv
 
 all: build
 
-## deps: install missing Debian packages (libsodium-dev, libsqlite3-dev, openssl, pkg-config)
+## deps: install missing Debian packages (libsodium-dev, libsqlite3-dev, libqpdf-dev, openssl, pkg-config)
 deps:
 	@scripts/install-deps.sh
 

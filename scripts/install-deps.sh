@@ -3,7 +3,7 @@
 # Usage: scripts/install-deps.sh [extra packages...]
 set -euo pipefail
 
-packages=(libsodium-dev libsqlite3-dev openssl pkg-config "$@")
+packages=(libsodium-dev libsqlite3-dev libqpdf-dev openssl pkg-config "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -114,7 +114,7 @@ struct AttachmentTests {
         }
     }
 
-    @Test func aPNGLosesTextTimeAndExifChunksAndAPDFIsKeptAsItIs() async throws {
+    @Test func aPNGLosesTextTimeAndExifChunksAndAPDFItsInformationAndXMPInEveryRevision() async throws {
         try await TestServer.run { server in
             let world = try await World.make(server)
             let dir = try TemporaryDirectory()
@@ -139,11 +139,33 @@ struct AttachmentTests {
             let pixelsAfter = try await Self.tool("/usr/bin/pngtopnm", [], input: download.body, in: dir)
             #expect(pixelsBefore == pixelsAfter && pixelsBefore.count > 100)
 
+            // A PDF updated once: both revisions have document information, the catalog XMP, the
+            // page a program's private data (every piece of it says ZEBRA).
+            let original = try Self.fixture("claim-form-revised.pdf")
             let pdf = try await upload(
-                server, ticket: ticket, try Self.fixture("claim-form.pdf"), type: "application/pdf", name: "Formular.pdf",
-                token: world.brokerA.token)
+                server, ticket: ticket, original, type: "application/pdf", name: "Formular.pdf", token: world.brokerA.token)
             #expect(pdf.status == 201)
-            #expect(try pdf.json()["metadataRemoved"] as? Bool == false, "PDF metadata is left and the answer says so")
+            let stored = try pdf.json()
+            #expect(stored["metadataRemoved"] as? Bool == true)
+            #expect(stored["removedMetadata"] as? [String] == ["datetime", "other", "text", "xmp"])
+            let pdfID = try #require(stored["id"] as? String)
+            let rewritten = try await server.client.send(
+                .GET, server.url("/v1/attachments/\(pdfID)"), headers: server.bearer(world.brokerA.token))
+            #expect(rewritten.body.count == stored["size"] as? Int)
+            #expect(String(decoding: original, as: UTF8.self).contains("ZEBRA"))
+            #expect(!String(decoding: rewritten.body, as: UTF8.self).contains("ZEBRA"), "no revision keeps any of it")
+            #expect(String(decoding: rewritten.body, as: UTF8.self).contains("(Schaden) Tj"), "the page is copied as it was")
+            let pdfBefore = try await Self.tool("/usr/bin/exiftool", ["-j", "-G", "-a"], input: original, in: dir)
+            let pdfAfter = try await Self.tool("/usr/bin/exiftool", ["-j", "-G", "-a"], input: rewritten.body, in: dir)
+            for tag in ["PDF:Author", "PDF:Title", "PDF:ModifyDate", "XMP"] {
+                #expect(pdfBefore.contains(tag), "the original has \(tag)")
+                #expect(!pdfAfter.contains(tag), "\(tag) is gone")
+            }
+            #expect(pdfAfter.contains("\"PDF:PageCount\": 1"))
+            let written = dir.file("rewritten.pdf")
+            try rewritten.body.write(to: URL(fileURLWithPath: written))
+            let checked = try await runProcess("/usr/bin/qpdf", ["--check", written])
+            #expect(checked.status == 0, "qpdf --check: \(checked.stdout) \(checked.stderr)")
         }
     }
 
@@ -174,6 +196,19 @@ struct AttachmentTests {
             try expectProblem(try await upload(server, ticket: ticket, huge, type: "image/png", token: token), 422, "unreadable-file")
             let truncatedPDF = try Self.fixture("claim-form.pdf").prefix(200)
             try expectProblem(try await upload(server, ticket: ticket, truncatedPDF, type: "application/pdf", token: token), 422, "unreadable-file")
+            // No objects at all between the header and the end mark; and one protected by a password.
+            let hollow = Data("%PDF-1.4\nnothing here\n%%EOF\n".utf8)
+            try expectProblem(try await upload(server, ticket: ticket, hollow, type: "application/pdf", token: token), 422, "unreadable-file")
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            let (plain, locked) = (dir.file("plain.pdf"), dir.file("locked.pdf"))
+            try (try Self.fixture("claim-form.pdf")).write(to: URL(fileURLWithPath: plain))
+            let encrypted = try await runProcess("/usr/bin/qpdf", ["--encrypt", "secret", "owner", "256", "--", plain, locked])
+            #expect(encrypted.status == 0, "\(encrypted.stderr)")
+            let protected = try await upload(
+                server, ticket: ticket, try Data(contentsOf: URL(fileURLWithPath: locked)), type: "application/pdf", token: token)
+            try expectProblem(protected, 422, "unreadable-file")
+            #expect(try protected.json()["detail"] as? String == "the PDF is protected by a password; send it without one")
 
             // Over the size limit, announced or streamed without a length.
             let big = Data(repeating: 0xAB, count: 20 * 1024)

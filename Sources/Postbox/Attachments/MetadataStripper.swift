@@ -1,3 +1,5 @@
+import CQPDF
+
 /// The file types attachments may have, decided by their first bytes (never by the name or
 /// the declared type alone).
 public enum AttachmentType: String, Sendable, Codable, CaseIterable {
@@ -34,7 +36,8 @@ public struct StrippedFile: Sendable, Equatable {
     public var pieces: [Piece]
     /// What was removed: `gps`, `datetime`, `camera`, `exif`, `xmp`, `iptc`, `comment`, `text`, `other`.
     public var removed: [String]
-    /// False when the file type's metadata is left as it was (PDF).
+    /// Whether the file type's metadata was looked for and removed (true for every type now;
+    /// stored attachments from before PDFs were rewritten say false).
     public var metadataRemoved: Bool
 
     /// Size of the stripped file.
@@ -71,9 +74,8 @@ public struct UnreadableFile: Error, Equatable, Sendable {
 /// JPEG: every APPn segment except JFIF (APP0), ICC profiles (APP2) and Adobe colour
 /// information (APP14) goes, and so do comments; the image orientation is kept by writing a
 /// minimal Exif block with only the Orientation tag. PNG: `tEXt`, `zTXt`, `iTXt`, `eXIf` and
-/// `tIME` go. The image data itself is kept byte for byte, so the pixels are unchanged. PDF is
-/// checked for completeness and left as it is (`metadataRemoved` false): its metadata cannot
-/// be removed safely without a PDF library.
+/// `tIME` go. The image data itself is kept byte for byte, so the pixels are unchanged. PDF:
+/// the document information and XMP go, and the file is rewritten by qpdf (``PDFRewriter``).
 public enum MetadataStripper {
     public static func strip(_ bytes: [UInt8], as type: AttachmentType) throws -> StrippedFile {
         switch type {
@@ -269,7 +271,82 @@ public enum MetadataStripper {
             i += 1
         }
         guard found else { throw UnreadableFile(reason: "the PDF is truncated (no %%EOF)") }
-        return StrippedFile(pieces: [.original(0..<b.count)], removed: [], metadataRemoved: false)
+        return try PDFRewriter.rewrite(b)
+    }
+}
+
+/// Removes a PDF's document information and XMP metadata with qpdf (libqpdf's C API), in memory.
+///
+/// The trailer's `/Info` dictionary (author, creator, producer, title, subject, keywords,
+/// dates), the catalog's and every page's `/Metadata` stream (XMP) and `/PieceInfo` (private
+/// data of the program that wrote it) are removed, and the file is written anew: qpdf writes
+/// only the objects the document still reaches, so earlier revisions of an incrementally
+/// updated file, with their own metadata, are gone as well. Streams are copied as they are
+/// (pages are not re-encoded); the file identifier is derived from the content, not from the
+/// original's. Annotations, form fields, embedded files and images inside the PDF are kept.
+enum PDFRewriter {
+    static func rewrite(_ bytes: [UInt8]) throws -> StrippedFile {
+        var handle = qpdf_init()
+        defer { qpdf_cleanup(&handle) }
+        guard let pdf = handle else { throw UnreadableFile(reason: "the PDF could not be read") }
+        // Errors and warnings stay with the caller (they name objects, never content).
+        qpdf_silence_errors(pdf)
+        qpdf_set_suppress_warnings(pdf, QPDF_TRUE)
+        let read = bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) {
+                qpdf_read_memory(pdf, "upload", $0.baseAddress, UInt64($0.count), nil)
+            }
+        }
+        if read & QPDF_ERRORS != 0 { throw Self.failure(pdf) }
+
+        var removed: Set<String> = []
+        let trailer = qpdf_get_trailer(pdf)
+        if qpdf_oh_has_key(pdf, trailer, "/Info") == QPDF_TRUE {
+            let info = qpdf_oh_get_key(pdf, trailer, "/Info")
+            if qpdf_oh_is_dictionary(pdf, info) == QPDF_TRUE {
+                qpdf_oh_begin_dict_key_iter(pdf, info)
+                while qpdf_oh_dict_more_keys(pdf) == QPDF_TRUE {
+                    let key = String(cString: qpdf_oh_dict_next_key(pdf))
+                    removed.insert(key == "/CreationDate" || key == "/ModDate" ? "datetime" : "text")
+                }
+            }
+            qpdf_oh_remove_key(pdf, trailer, "/Info")
+        }
+        let root = qpdf_get_root(pdf)
+        var holders = [root]
+        let pages = qpdf_get_num_pages(pdf)
+        if pages < 0 { throw Self.failure(pdf) }
+        for page in 0..<Int(pages) { holders.append(qpdf_get_page_n(pdf, page)) }
+        for (index, holder) in holders.enumerated() {
+            if qpdf_oh_has_key(pdf, holder, "/Metadata") == QPDF_TRUE {
+                removed.insert(index == 0 ? "xmp" : "other")
+                qpdf_oh_remove_key(pdf, holder, "/Metadata")
+            }
+            if qpdf_oh_has_key(pdf, holder, "/PieceInfo") == QPDF_TRUE {
+                removed.insert("other")
+                qpdf_oh_remove_key(pdf, holder, "/PieceInfo")
+            }
+        }
+        if qpdf_has_error(pdf) == QPDF_TRUE { throw Self.failure(pdf) }
+
+        guard qpdf_init_write_memory(pdf) & QPDF_ERRORS == 0 else { throw Self.failure(pdf) }
+        qpdf_set_stream_data_mode(pdf, qpdf_s_preserve)
+        qpdf_set_deterministic_ID(pdf, QPDF_TRUE)
+        qpdf_set_preserve_encryption(pdf, QPDF_FALSE)
+        guard qpdf_write(pdf) & QPDF_ERRORS == 0, let out = qpdf_get_buffer(pdf) else { throw Self.failure(pdf) }
+        let written = Array(UnsafeBufferPointer(start: out, count: qpdf_get_buffer_length(pdf)))
+        return StrippedFile(
+            pieces: [.inserted(written)], removed: removed.sorted(), metadataRemoved: true)
+    }
+
+    /// Why qpdf refused the file, in words for the uploader (qpdf's own text names offsets and objects).
+    static func failure(_ pdf: qpdf_data) -> UnreadableFile {
+        let code = qpdf_has_error(pdf) == QPDF_TRUE ? qpdf_get_error_code(pdf, qpdf_get_error(pdf)) : qpdf_e_internal
+        switch code {
+        case qpdf_e_password: return UnreadableFile(reason: "the PDF is protected by a password; send it without one")
+        case qpdf_e_unsupported: return UnreadableFile(reason: "the PDF uses a feature that cannot be read here")
+        default: return UnreadableFile(reason: "the PDF is damaged and cannot be read")
+        }
     }
 }
 

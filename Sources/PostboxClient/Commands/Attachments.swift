@@ -45,7 +45,7 @@ extension PostboxCLI {
             static let configuration = CommandConfiguration(
                 abstract: "Attach a JPEG or PNG photo or a PDF to a ticket.",
                 discussion: """
-                    The server removes photo metadata (location, date, camera) before storing and says what it removed; PDF metadata is kept as it is. The file name is checked for special categories first, as with tickets reply; --yes sends with acknowledgement without asking.
+                    The server removes photo metadata (location, date, camera) and a PDF's document information and XMP before storing, and says what it removed. The file name is checked for special categories first, as with tickets reply; --yes sends with acknowledgement without asking.
                     Example: postbox attachments upload 6f1c… schaden.jpg
                     """)
 

@@ -1,0 +1,4 @@
+#ifndef POSTBOX_CQPDF_SHIM_H
+#define POSTBOX_CQPDF_SHIM_H
+#include <qpdf/qpdf-c.h>
+#endif
