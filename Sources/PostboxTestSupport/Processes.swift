@@ -122,6 +122,12 @@ public final class ServerProcess: Sendable {
         throw ProcessFailure("server did not start listening within 60 s")
     }
 
+    /// The server's log lines at level error and above (to say why a request failed).
+    public var errorLines: [String] {
+        String(decoding: FileManager.default.contents(atPath: logFile) ?? Data(), as: UTF8.self)
+            .split(separator: "\n").filter { $0.contains(" error ") || $0.contains(" critical ") }.map(String.init)
+    }
+
     /// Kills the server with SIGKILL (no chance to flush anything) and waits until it is gone.
     public func kill() {
         if process.isRunning {

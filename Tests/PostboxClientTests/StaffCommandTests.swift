@@ -24,7 +24,8 @@ struct StaffCommandTests {
         {
             let result = try await runProcess(cli, arguments, environment: environment, stdin: stdin ?? "")
             #expect(
-                result.status == status, "postbox \(arguments.joined(separator: " ")): \(result.stderr)",
+                result.status == status,
+                "postbox \(arguments.joined(separator: " ")): \(result.stderr) server errors: \(server.errorLines)",
                 sourceLocation: sourceLocation)
             return result
         }

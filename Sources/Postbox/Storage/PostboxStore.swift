@@ -191,3 +191,10 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The object does not exist (or may not be seen).
     public static let notFound = StoreError(code: .notFound, description: "not found")
 }
+
+/// What may be logged about an error from the store without its description (which can carry
+/// SQL with values): SQLite's extended result code, e.g. `5` busy, `517` busy snapshot.
+public func storeDiagnostics(_ error: any Error) -> [String: String] {
+    guard let error = error as? DatabaseError else { return [:] }
+    return ["sqlite.code": String(error.extendedResultCode.rawValue)]
+}

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import Postbox
 
 /// The one place errors become HTTP: RFC 9457 problem+json with a stable type.
 ///
@@ -20,7 +21,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 }
                 return problem.response()
             }
-            context.logger.error("unexpected error", metadata: ["error.type": "\(String(reflecting: type(of: error)))"])
+            var metadata: Logger.Metadata = ["error.type": "\(String(reflecting: type(of: error)))"]
+            for (key, value) in storeDiagnostics(error) { metadata[key] = "\(value)" }
+            context.logger.error("unexpected error", metadata: metadata)
             return Problem.internalError.response()
         }
     }
