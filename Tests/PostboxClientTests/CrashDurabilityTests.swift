@@ -97,7 +97,7 @@ struct CrashDurabilityTests {
         // The file is sound and the audit chain verifies.
         server.kill()
         let database = (first.dataDirectory as NSString).appendingPathComponent("postbox.sqlite")
-        let check = try await DatabaseQueue(path: database).read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+        let check = try await testDatabase(database).read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
         #expect(check == ["ok"])
         let verify = try await runProcess(BuildProducts.executable("postbox-server"), ["audit", "verify", "--data-dir", first.dataDirectory])
         #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
@@ -109,4 +109,13 @@ final class Acknowledged: Sendable {
     private let bodies = Mutex<Set<String>>(["start"])
     func insert(_ body: String) { bodies.withLock { _ = $0.insert(body) } }
     var all: Set<String> { bodies.withLock { $0 } }
+}
+
+/// A connection of the test's own to a server's live database. It waits for a busy file as the
+/// server's connections do (10 s): without, a lock held for a moment by the server failed tests
+/// under the full suite's load ("database is locked").
+func testDatabase(_ path: String) throws -> DatabaseQueue {
+    var configuration = Configuration()
+    configuration.busyMode = .timeout(10)
+    return try DatabaseQueue(path: path, configuration: configuration)
 }

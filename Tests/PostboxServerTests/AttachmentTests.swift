@@ -80,7 +80,7 @@ struct AttachmentTests {
             #expect(pixelsBefore == pixelsAfter && pixelsBefore.count > 100)
 
             // At rest: neither the metadata nor the picture's bytes are in the database file.
-            try await DatabaseQueue(path: server.config.databasePath).writeWithoutTransaction { try $0.checkpoint(.truncate) }
+            try await testDatabase(server.config.databasePath).writeWithoutTransaction { try $0.checkpoint(.truncate) }
             let file = FileManager.default.contents(atPath: server.config.databasePath) ?? Data()
             for marker in ["ZEBRAEXIF-4711", "ZebraCam", "ZEBRAXMP-4711", "Schaden vorne"] {
                 #expect(file.range(of: Data(marker.utf8)) == nil)
@@ -225,7 +225,7 @@ struct AttachmentTests {
             let none = try await server.client.send(
                 .GET, server.url("/v1/tickets/\(ticket)/attachments"), headers: server.bearer(token))
             #expect((try none.json()["items"] as? [Any])?.isEmpty == true, "nothing was stored")
-            let chunks = try await DatabaseQueue(path: server.config.databasePath).read { db in
+            let chunks = try await testDatabase(server.config.databasePath).read { db in
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM attachment_chunks")
             }
             #expect(chunks == 0)

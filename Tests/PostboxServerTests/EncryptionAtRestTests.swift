@@ -30,11 +30,8 @@ struct EncryptionAtRestTests {
             #expect(bytes(path + "-wal").count > 0, "the WAL holds the recent writes")
             #expect(bytes(path + "-wal").range(of: needle) == nil)
             #expect(bytes(path).range(of: needle) == nil)
-            // The server's checkpointer may hold the file for a moment: wait for it as the server's
-            // own connections do (without, a busy file failed this test once under CI load).
-            var waiting = Configuration()
-            waiting.busyMode = .timeout(10)
-            try await DatabaseQueue(path: path, configuration: waiting).writeWithoutTransaction { try $0.checkpoint(.full) }
+            // The server's checkpointer may hold the file for a moment: testDatabase waits for it.
+            try await testDatabase(path).writeWithoutTransaction { try $0.checkpoint(.full) }
             #expect(bytes(path).range(of: needle) == nil)
             #expect(bytes(path + "-wal").range(of: needle) == nil)
             #expect(bytes(path).range(of: Data("broker.a".utf8)) != nil, "the scan does find clear text (logins)")
@@ -56,7 +53,7 @@ struct EncryptionAtRestTests {
             let ring = try KeyFile.load(path: server.config.keyFilePath)
             #expect(ring.entries.count == 2)
             #expect(ring.active.id == summary.newKeyID)
-            let (oldWrapped, retired) = try await DatabaseQueue(path: server.config.databasePath).read { db in
+            let (oldWrapped, retired) = try await testDatabase(server.config.databasePath).read { db in
                 (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM data_keys WHERE master_key_id <> ?", arguments: [summary.newKeyID]),
                  try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM master_keys WHERE retired_at IS NOT NULL"))
             }
@@ -87,7 +84,7 @@ struct EncryptionAtRestTests {
             let ticket = try await world.ticket(by: world.member, kind: "contract", number: World.contract, body: "erste")
             _ = try await server.expectStatus(201, try await server.client.sendJSON(
                 .POST, server.url("/v1/tickets/\(ticket)/messages"), ["body": "zweite"], headers: server.bearer(world.member.token)))
-            try await DatabaseQueue(path: server.config.databasePath).write { db in
+            try await testDatabase(server.config.databasePath).write { db in
                 try db.execute(
                     sql: """
                         UPDATE messages SET body = (SELECT body FROM messages WHERE ticket_id = ? AND seq = 1)

@@ -13,7 +13,7 @@ struct SubjectRightsTests {
     /// The blobs an erasure must remove: sealed fields of the referral, its ticket and the
     /// member's account, and the wrapped data keys they were sealed under.
     static func sealedBytes(_ path: String, referral: String, ticket: String, member: String) async throws -> [Data] {
-        try await DatabaseQueue(path: path).read { db in
+        try await testDatabase(path).read { db in
             var blobs: [Data] = []
             let keyIDs = try String.fetchAll(
                 db,
@@ -396,7 +396,7 @@ struct SubjectRightsTests {
             #expect(try await subjects.purge(dryRun: false).closedTickets == 1)
             server.clock.advance(by: 3 * 366 * 86_400)
             #expect(try await subjects.purge(dryRun: false).heldTickets == 1)
-            let left = try await DatabaseQueue(path: server.config.databasePath).read { db in
+            let left = try await testDatabase(server.config.databasePath).read { db in
                 try String.fetchAll(db, sql: "SELECT id FROM tickets")
             }
             #expect(!left.contains(heldTicket) && !left.contains(closed))

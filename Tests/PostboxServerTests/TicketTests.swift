@@ -154,7 +154,7 @@ struct TicketTests {
             #expect(unknown.status == 404)
             let list = try await server.client.send(.GET, server.url("/v1/tickets"), headers: server.bearer(world.advisor.token))
             #expect((try list.json()["items"] as? [Any])?.isEmpty == true, "no ticket was written")
-            let count = try await DatabaseQueue(path: server.config.databasePath).read {
+            let count = try await testDatabase(server.config.databasePath).read {
                 try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM refs WHERE kind = 'referral'")
             }
             #expect(count == 0, "no referral was written")

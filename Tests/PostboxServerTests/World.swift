@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import PostboxTestSupport
 
 @testable import PostboxServer
@@ -108,4 +109,13 @@ extension TestServer {
         }
         return response
     }
+}
+
+/// A connection of the test's own to a server's live database. It waits for a busy file as the
+/// server's connections do (10 s): without, a lock held for a moment by the server failed tests
+/// under the full suite's load ("database is locked").
+func testDatabase(_ path: String) throws -> DatabaseQueue {
+    var configuration = Configuration()
+    configuration.busyMode = .timeout(10)
+    return try DatabaseQueue(path: path, configuration: configuration)
 }
