@@ -130,8 +130,8 @@ func buildApplication(
     if config.retention.purgeIntervalMinutes > 0 {
         services.append(
             RetentionService(
-                subjects: dependencies.subjects, interval: .seconds(config.retention.purgeIntervalMinutes * 60),
-                logger: logger))
+                subjects: dependencies.subjects, audit: dependencies.audit,
+                interval: .seconds(config.retention.purgeIntervalMinutes * 60), logger: logger))
     }
     return Application(
         router: buildRouter(config, dependencies: dependencies),

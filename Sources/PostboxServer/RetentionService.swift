@@ -6,6 +6,8 @@ import ServiceLifecycle
 /// the server runs (DESIGN.md section 9). `postbox-server purge` runs the same purge once.
 struct RetentionService: Service {
     let subjects: SubjectService
+    /// Its head is logged after every run: an anchor outside the database (``AuditAnchor``).
+    let audit: any AuditLog
     let interval: Duration
     let logger: Logger
 
@@ -37,6 +39,20 @@ struct RetentionService: Service {
                 // Content-free: the error's type, never stored data.
                 logger.error("retention purge failed", metadata: ["error": "\(type(of: error))"])
             }
+            await logHead()
+        }
+    }
+
+    /// Logs the chain's newest event (sequence number and keyed hash, no content), so that logs
+    /// shipped elsewhere hold anchors to verify against later. It is read, not verified here:
+    /// verifying walks the whole chain (`audit verify` does, with the anchors).
+    func logHead() async {
+        do {
+            if let head = try await audit.head() {
+                logger.notice("audit head", metadata: ["audit.head": "\(head)"])
+            }
+        } catch {
+            logger.error("audit verification failed", metadata: ["error": "\(type(of: error))"])
         }
     }
 }

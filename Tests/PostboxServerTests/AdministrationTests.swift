@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Postbox
 import PostboxTestSupport
 import Testing
 
@@ -155,7 +156,7 @@ struct AdministrationTests {
             #expect(count > 10)
 
             // Alter one event directly in SQLite, as an intruder with file access would.
-            let db = try DatabaseQueue(path: server.config.databasePath)
+            let db = try testDatabase(server.config.databasePath)
             try await db.write { db in
                 try db.execute(sql: "UPDATE audit_events SET action = 'session.logout' WHERE seq = 5")
             }
@@ -175,13 +176,65 @@ struct AdministrationTests {
         try await TestServer.run { server in
             let admin = try await server.adminToken()
             _ = try await server.makeUser("dora", role: "dpo", adminToken: admin)
-            let db = try DatabaseQueue(path: server.config.databasePath)
+            let db = try testDatabase(server.config.databasePath)
             try await db.write { db in try db.execute(sql: "DELETE FROM audit_events WHERE seq = 3") }
             let cli = try await runProcess(
                 BuildProducts.executable("postbox-server"),
                 ["audit", "verify", "--data-dir", server.config.dataDirectory.path, "--json"])
             #expect(cli.status == 1)
             #expect(cli.stdout.contains(#""firstBrokenSeq":4"#))
+        }
+    }
+
+    @Test func removingTheNewestEventsIsCaughtByAnAnchorKeptElsewhere() async throws {
+        try await TestServer.run { server in
+            let admin = try await server.adminToken()
+            let dpo = try await server.makeUser("dora", role: "dpo", adminToken: admin)
+            let first = try await server.client.send(.GET, server.url("/v1/audit/verify"), headers: server.bearer(dpo.token))
+            let head = try #require(try first.json()["head"] as? String)
+            let anchor = try #require(AuditAnchor(head))
+            #expect(anchor.seq == Int64(try first.json()["events"] as? Int ?? 0))
+            // The retention service logs the same head after its runs (for logs shipped elsewhere).
+            let dependencies = try openDependencies(server.config)
+            let recorder = LogRecorder()
+            await RetentionService(
+                subjects: dependencies.subjects, audit: dependencies.audit, interval: .seconds(60),
+                logger: recorder.logger()
+            ).logHead()
+            #expect(recorder.recorded == ["notice audit head audit.head=\(head)"])
+
+            // The anchor holds while the log grows.
+            _ = try await server.makeUser("ben", role: "advisor", adminToken: admin)
+            let later = try await server.client.send(
+                .GET, server.url("/v1/audit/verify?anchor=\(head)"), headers: server.bearer(dpo.token))
+            #expect(try later.json()["ok"] as? Bool == true)
+            #expect(try later.json()["head"] as? String != head)
+
+            // An intruder removes the newest events: the chain left verifies, the anchor does not.
+            try await testDatabase(server.config.databasePath).write { db in
+                try db.execute(sql: "DELETE FROM audit_events WHERE seq >= ?", arguments: [anchor.seq - 1])
+            }
+            let plain = try await server.client.send(.GET, server.url("/v1/audit/verify"), headers: server.bearer(dpo.token))
+            #expect(try plain.json()["ok"] as? Bool == true, "a shortened chain still verifies on its own")
+            let anchored = try await server.client.send(
+                .GET, server.url("/v1/audit/verify?anchor=\(head)"), headers: server.bearer(dpo.token))
+            #expect(try anchored.json()["ok"] as? Bool == false)
+            #expect(try anchored.json()["firstBrokenSeq"] as? Int == Int(anchor.seq - 1))
+            let cli = try await runProcess(
+                BuildProducts.executable("postbox-server"),
+                ["audit", "verify", "--data-dir", server.config.dataDirectory.path, "--anchor", head])
+            #expect(cli.status == 1)
+            #expect(cli.stdout.contains("event \(anchor.seq) was anchored: newer events were removed"))
+
+            // An anchor whose hash differs (a chain rebuilt from there) fails at its event.
+            let earlier = try #require(AuditAnchor("\(anchor.seq - 3):\(String(repeating: "0", count: 64))"))
+            let rewritten = try await server.client.send(
+                .GET, server.url("/v1/audit/verify?anchor=\(earlier)"), headers: server.bearer(dpo.token))
+            #expect(try rewritten.json()["ok"] as? Bool == false)
+            #expect(try rewritten.json()["firstBrokenSeq"] as? Int == Int(anchor.seq - 3))
+            let malformed = try await server.client.send(
+                .GET, server.url("/v1/audit/verify?anchor=12:zz"), headers: server.bearer(dpo.token))
+            #expect(malformed.status == 422)
         }
     }
 }

@@ -112,7 +112,7 @@ public struct AuditAction: RawRepresentable, Sendable, Hashable, Codable {
 
 /// Result of checking the hash chain.
 public struct AuditVerification: Sendable, Equatable, Codable {
-    /// True when every link holds.
+    /// True when every link holds (and every anchor given matches).
     public let ok: Bool
     /// Number of events checked.
     public let events: Int64
@@ -120,6 +120,47 @@ public struct AuditVerification: Sendable, Equatable, Codable {
     public let firstBrokenSeq: Int64?
     /// Why that link is broken.
     public let reason: String?
+    /// The newest event of an intact chain: record it outside the database (``AuditAnchor``).
+    public let head: AuditAnchor?
+
+    public init(ok: Bool, events: Int64, firstBrokenSeq: Int64?, reason: String?, head: AuditAnchor? = nil) {
+        self.ok = ok
+        self.events = events
+        self.firstBrokenSeq = firstBrokenSeq
+        self.reason = reason
+        self.head = head
+    }
+}
+
+/// An event of the audit chain as recorded outside the database: its sequence number and
+/// hash, written `SEQ:HEX`.
+///
+/// The chain's hashes are keyed, so nobody without the master key can alter, insert or remove
+/// an event inside it; but removing the newest events leaves a shorter chain that still
+/// verifies. An anchor kept elsewhere (the server logs the head after every retention run;
+/// `audit verify` prints it) catches that: verifying with it fails when its event is gone or
+/// differs.
+public struct AuditAnchor: Sendable, Equatable, Codable, CustomStringConvertible {
+    public let seq: Int64
+    /// The event's hash, lower-case hex.
+    public let hash: String
+
+    public init(seq: Int64, hash: [UInt8]) {
+        self.seq = seq
+        self.hash = hash.map { String($0, radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined()
+    }
+
+    /// Reads `SEQ:HEX` (a sequence number from 1 and a hash of ``KeyedHash/outputBytes`` bytes).
+    public init?(_ text: String) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let seq = Int64(parts[0]), seq >= 1,
+            parts[1].count == 2 * KeyedHash.outputBytes, parts[1].allSatisfy(\.isHexDigit)
+        else { return nil }
+        self.seq = seq
+        self.hash = parts[1].lowercased()
+    }
+
+    public var description: String { "\(seq):\(hash)" }
 }
 
 /// Filter of `GET /v1/audit`.
@@ -140,13 +181,21 @@ public struct AuditQuery: Sendable, Equatable {
 }
 
 /// The hash-chained audit log.
+extension AuditLog {
+    /// ``verify(anchors:)`` without anchors.
+    public func verify() async throws -> AuditVerification { try await verify(anchors: []) }
+}
+
 public protocol AuditLog: Sendable {
     /// Appends one event in its own transaction.
     func record(_ draft: AuditDraft) async throws
     /// Events matching `query`, newest first.
     func events(_ query: AuditQuery) async throws -> [AuditEvent]
-    /// Walks the whole chain and reports the first broken link.
-    func verify() async throws -> AuditVerification
+    /// Walks the whole chain and reports the first broken link; each of `anchors` must still be
+    /// in it with the same hash (or be older than what retention purged with a checkpoint).
+    func verify(anchors: [AuditAnchor]) async throws -> AuditVerification
+    /// The newest event as an anchor (not verified), or nil while the log is empty.
+    func head() async throws -> AuditAnchor?
     /// The last audited action (and its time) of each of `userIDs`.
     func lastTransactions(of userIDs: [String]) async throws -> [String: (action: String, at: Date)]
 }

@@ -93,9 +93,10 @@ public struct GRDBAuditLog: AuditLog {
         }
     }
 
-    public func verify() async throws -> AuditVerification {
+    public func verify(anchors: [AuditAnchor]) async throws -> AuditVerification {
         let key = store.systemKeys.audit
         return try await store.writer.read { db in
+            var anchored = Dictionary(anchors.map { ($0.seq, $0) }, uniquingKeysWith: { first, _ in first })
             var expectedPrevious = Self.genesis
             var expectedSeq: Int64 = 1
             var checked: Int64 = 0
@@ -132,11 +133,30 @@ public struct GRDBAuditLog: AuditLog {
                 if !constantTimeEquals(hash, KeyedHash.hash(previous + fields.canonical, key: key)) {
                     return broken("event was altered")
                 }
+                if let anchor = anchored.removeValue(forKey: fields.seq), anchor != AuditAnchor(seq: fields.seq, hash: hash) {
+                    return broken("the event differs from its anchor: the chain was rewritten from here")
+                }
                 expectedPrevious = hash
                 expectedSeq += 1
                 checked += 1
             }
-            return AuditVerification(ok: true, events: checked, firstBrokenSeq: nil, reason: nil)
+            // Anchors of events that retention purged are covered by the checkpoint verified above.
+            if let missing = anchored.keys.filter({ $0 >= expectedSeq }).min() {
+                return AuditVerification(
+                    ok: false, events: checked, firstBrokenSeq: expectedSeq,
+                    reason: "the log ends at event \(expectedSeq - 1) but event \(missing) was anchored: newer events were removed")
+            }
+            return AuditVerification(
+                ok: true, events: checked, firstBrokenSeq: nil, reason: nil,
+                head: checked > 0 ? AuditAnchor(seq: expectedSeq - 1, hash: expectedPrevious) : nil)
+        }
+    }
+
+    public func head() async throws -> AuditAnchor? {
+        try await store.readStatement { db in
+            try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").map {
+                AuditAnchor(seq: $0["seq"], hash: [UInt8]($0["hash"] as Data))
+            }
         }
     }
 

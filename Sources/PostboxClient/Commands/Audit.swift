@@ -53,20 +53,27 @@ extension PostboxCLI {
         struct Verify: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Verify the hash chain; exit 0 when intact, 1 at the first broken link.",
-                discussion: "Example: postbox audit verify")
+                discussion: """
+                    Prints the chain's head (SEQ:HASH of the newest event): keep it somewhere else. Verifying later with --anchor fails when newer events were removed or the chain was rewritten from it.
+                    Example: postbox audit verify --anchor 1234:9f2c…
+                    """)
 
             @OptionGroup var connection: ConnectionOptions
             @OptionGroup var output: OutputOptions
+            @Option(help: "SEQ:HASH of an event recorded earlier (the head an earlier verify printed).") var anchor: String?
 
             func run() async throws {
                 try await runReportingErrors {
-                    let data = try await withSession(connection) { api in try await api.call(.GET, "/v1/audit/verify") }
+                    let data = try await withSession(connection) { api in
+                        try await api.call(.GET, "/v1/audit/verify" + query([("anchor", anchor)]))
+                    }
                     let result = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
                     let ok = result["ok"] as? Bool == true
                     if output.json {
                         Output.printJSON(data)
                     } else if ok {
                         print("audit chain OK: \(result["events"] as? Int ?? 0) events verified")
+                        if let head = result["head"] as? String { print("head: \(head)") }
                     } else {
                         print(
                             "audit chain BROKEN at event \(result["firstBrokenSeq"] as? Int ?? 0): \(result["reason"] as? String ?? "")"

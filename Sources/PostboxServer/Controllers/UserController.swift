@@ -170,9 +170,16 @@ struct AuditController {
                         ipPrefix: $0.ipPrefix)
                 })
         }
-        router.get("/v1/audit/verify") { _, context -> VerificationView in
+        router.get("/v1/audit/verify") { request, context -> VerificationView in
             try ReadAuditRule().require(try context.requirePrincipal())
-            return VerificationView(try await audit.verify())
+            var anchors: [AuditAnchor] = []
+            if let text = request.uri.queryParameters["anchor"] {
+                guard let anchor = AuditAnchor(String(text)) else {
+                    throw PostboxError.invalid([.init(field: "anchor", message: "SEQ:HASH as audit verify prints it")])
+                }
+                anchors.append(anchor)
+            }
+            return VerificationView(try await audit.verify(anchors: anchors))
         }
     }
 
@@ -181,12 +188,15 @@ struct AuditController {
         let events: Int64
         let firstBrokenSeq: Int64?
         let reason: String?
+        /// `SEQ:HASH` of the newest event when the chain holds.
+        let head: String?
 
         init(_ v: AuditVerification) {
             ok = v.ok
             events = v.events
             firstBrokenSeq = v.firstBrokenSeq
             reason = v.reason
+            head = v.head?.description
         }
     }
 
