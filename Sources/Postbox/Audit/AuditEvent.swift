@@ -181,11 +181,6 @@ public struct AuditQuery: Sendable, Equatable {
 }
 
 /// The hash-chained audit log.
-extension AuditLog {
-    /// ``verify(anchors:)`` without anchors.
-    public func verify() async throws -> AuditVerification { try await verify(anchors: []) }
-}
-
 public protocol AuditLog: Sendable {
     /// Appends one event in its own transaction.
     func record(_ draft: AuditDraft) async throws
@@ -198,4 +193,9 @@ public protocol AuditLog: Sendable {
     func head() async throws -> AuditAnchor?
     /// The last audited action (and its time) of each of `userIDs`.
     func lastTransactions(of userIDs: [String]) async throws -> [String: (action: String, at: Date)]
+}
+
+extension AuditLog {
+    /// ``verify(anchors:)`` without anchors.
+    public func verify() async throws -> AuditVerification { try await verify(anchors: []) }
 }

@@ -206,7 +206,10 @@ extension PostboxCLI {
             @Flag(help: "Send even with special-category findings, without asking.") var yes = false
 
             func validate() throws {
-                guard number >= 1 else { throw ValidationError("message numbers start at 1") }
+                // The page's `before` is number + 1, at most 2^31 - 1 (openapi.yaml).
+                guard (1..<Int(Int32.max)).contains(number) else {
+                    throw ValidationError("message numbers are from 1 to \(Int32.max - 1)")
+                }
             }
 
             func run() async throws {
