@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Postbox
 import PostboxTestSupport
+import Synchronization
 import Testing
 
 @testable import PostboxServer
@@ -464,6 +465,39 @@ struct SubjectRightsTests {
             let events = try await server.client.send(
                 .GET, server.url("/v1/audit?action=contract.end"), headers: server.bearer(world.dpo.token))
             #expect((try events.json()["items"] as? [[String: Any]])?.count == 3)
+        }
+    }
+
+    @Test func anErasureIsAnsweredWhenTheWALCannotBeTruncatedAtOnce() async throws {
+        try await TestServer.run { server in
+            let world = try await World.make(server)
+            let search = try await server.client.sendJSON(
+                .POST, server.url("/v1/subjects/search"), ["policyNumber": World.contract], headers: server.bearer(world.dpo.token))
+            let subject = try #require((try search.json()["subjects"] as? [[String: Any]])?.first?["id"] as? String)
+            // A reader keeps a snapshot from before the erasure: the WAL cannot be truncated while
+            // it reads (SQLite waits the busy timeout, 10 s, then refuses). This was answered 500
+            // although the erasure had committed.
+            let reader = try testDatabase(server.config.databasePath)
+            let reading = Mutex(false)
+            let release = DispatchSemaphore(value: 0)
+            let thread = Thread {
+                try? reader.read { db in
+                    _ = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tickets")
+                    reading.withLock { $0 = true }
+                    release.wait()
+                }
+            }
+            thread.start()
+            while !reading.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+            let erasure = try await server.client.send(
+                .POST, server.url("/v1/subjects/\(subject)/erase"), headers: server.bearer(world.dpo.token))
+            release.signal()
+            #expect(erasure.status == 200, "\(String(decoding: erasure.body, as: UTF8.self))")
+            let notes = try erasure.json()["notes"] as? [String] ?? []
+            #expect(notes.contains { $0.hasPrefix("The database's write-ahead log could not be truncated right away") })
+            let again = try await server.client.sendJSON(
+                .POST, server.url("/v1/subjects/search"), ["policyNumber": World.contract], headers: server.bearer(world.dpo.token))
+            #expect((try again.json()["subjects"] as? [[String: Any]])?.first?["restrictedAt"] is String, "the erasure committed")
         }
     }
 }

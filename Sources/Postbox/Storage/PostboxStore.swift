@@ -119,6 +119,29 @@ public struct PostboxStore: Sendable {
         _ = try writer.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
     }
 
+    /// ``checkpoint()`` after an erasure or a purge, so that no earlier page image (a wrapped key
+    /// that was deleted) stays in the WAL file; returns whether the WAL was truncated.
+    ///
+    /// SQLite refuses a checkpoint at once (SQLITE_BUSY, no busy handler) while another
+    /// connection runs one — the server's background PASSIVE checkpoint every 250 ms, which
+    /// under I/O load can take long — and waits for readers on older snapshots. An erasure that
+    /// had committed was answered 500 for that. This tries again every 20 ms for `patience`;
+    /// the caller's own write has committed whatever it returns.
+    public func truncateWAL(patience: Duration = .seconds(10)) async -> Bool {
+        let deadline = ContinuousClock.now + patience
+        while true {
+            do {
+                _ = try await writer.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+                return true
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+                if ContinuousClock.now >= deadline { return false }
+                try? await Task.sleep(for: .milliseconds(20))
+            } catch {
+                return false
+            }
+        }
+    }
+
     /// Rewraps every data key under the ring's active master key in one transaction, marks the
     /// other master keys retired and records `audit`; returns how many data keys were rewrapped.
     public func rewrapDataKeys(audit: AuditDraft) throws -> Int {

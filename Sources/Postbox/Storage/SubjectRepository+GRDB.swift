@@ -146,7 +146,7 @@ public struct GRDBSubjectRepository: SubjectRepository {
     public func erase(subjectID: String, retention: RetentionSettings, audit: AuditDraft) async throws -> ErasureReport
     {
         let at = now()
-        let report = try await store.write { db in
+        var report = try await store.write { db in
             guard try Self.summary(db, id: subjectID, matchedBy: []) != nil else { throw StoreError.notFound }
             var erased: [ErasureReport.Entry] = []
             var retained: [ErasureReport.Entry] = []
@@ -318,7 +318,11 @@ public struct GRDBSubjectRepository: SubjectRepository {
             return ErasureReport(subjectId: subjectID, erasedAt: at, erased: erased, retained: retained, notes: notes)
         }
         // Deleted pages were overwritten (secure_delete); move the WAL into the file and truncate it.
-        try store.checkpoint()
+        if !(await store.truncateWAL()) {
+            report.notes.append(
+                "The database's write-ahead log could not be truncated right away; its earlier page images are overwritten as it is reused."
+            )
+        }
         return report
     }
 
@@ -336,7 +340,7 @@ public struct GRDBSubjectRepository: SubjectRepository {
             }
             return report
         }
-        if !dryRun, !report.isEmpty { try store.checkpoint() }
+        if !dryRun, !report.isEmpty { _ = await store.truncateWAL() }
         return report
     }
 
