@@ -90,11 +90,9 @@ public struct ReferenceService: Sendable {
 
     /// The UTC calendar day of `date` as `YYYY-MM-DD`.
     public static func dayText(_ date: Date) -> String {
-        let parts = CivilTime.parts(date)
-        let digits = { (value: Int, width: Int) in
-            String(repeating: "0", count: max(0, width - String(value).count)) + String(value)
-        }
-        return "\(digits(parts.year, 4))-\(digits(parts.month, 2))-\(digits(parts.day, 2))"
+        var bytes: [UInt8] = []
+        CivilTime.parts(date).append(to: &bytes, separator: UInt8(ascii: " "), milliseconds: false)
+        return String(decoding: bytes.prefix(10), as: UTF8.self)
     }
 
     private func register(
