@@ -18,12 +18,17 @@ struct ServerDependencies: Sendable {
     let reviews: ReviewService
     let subjects: SubjectService
     let attachments: AttachmentService
+    let metrics: ServerMetrics
 }
 
 /// Opens the store with the configured master key, refusing a missing or wrong key.
 ///
-/// - Parameter now: the clock for everything that expires; tests pass one they advance.
-func openDependencies(_ config: ServerConfiguration, now: @escaping Now = systemNow) throws -> ServerDependencies {
+/// - Parameters:
+///   - now: the clock for everything that expires; tests pass one they advance.
+///   - metrics: where logins and flags are counted (`serve` passes the process's registry).
+func openDependencies(
+    _ config: ServerConfiguration, now: @escaping Now = systemNow, metrics: ServerMetrics = ServerMetrics()
+) throws -> ServerDependencies {
     let keyRing = try KeyFile.loadKeyRing(path: config.keyFilePath, environment: config.environment)
     guard FileManager.default.fileExists(atPath: config.databasePath) else {
         throw ConfigurationError(
@@ -39,9 +44,9 @@ func openDependencies(_ config: ServerConfiguration, now: @escaping Now = system
     let sessions = SessionService(
         accounts: accounts, sessions: GRDBSessionRepository(store: store, now: now), audit: audit,
         throttle: LoginThrottle(settings: config.loginThrottle), systemKeys: store.systemKeys,
-        settings: config.sessions, now: now)
+        settings: config.sessions, metrics: metrics.core, now: now)
     let referenceRepository = GRDBReferenceRepository(store: store, now: now)
-    let screener = EntryScreener(settings: config.specialCategories)
+    let screener = EntryScreener(settings: config.specialCategories, metrics: metrics.core)
     let references = ReferenceService(
         references: referenceRepository, users: GRDBUserRepository(store: store, now: now), audit: audit,
         settings: config.tickets, screener: screener, now: now)
@@ -56,8 +61,8 @@ func openDependencies(_ config: ServerConfiguration, now: @escaping Now = system
     let reviews = ReviewService(reviews: GRDBReviewRepository(store: store, now: now))
     return ServerDependencies(
         store: store, accounts: accounts, sessions: sessions, audit: audit, references: references, tickets: tickets,
-        reviews: reviews, subjects: makeSubjectService(store: store, config: config, now: now), attachments: attachments
-    )
+        reviews: reviews, subjects: makeSubjectService(store: store, config: config, now: now), attachments: attachments,
+        metrics: metrics)
 }
 
 /// The data-subject rights over `store` with the configured notice and retention.
@@ -83,6 +88,8 @@ func makeAccountService(store: PostboxStore, config: ServerConfiguration, now: @
 /// Builds the router: middleware in order, then every controller.
 func buildRouter(_ config: ServerConfiguration, dependencies: ServerDependencies) -> Router<PostboxRequestContext> {
     let router = Router(context: PostboxRequestContext.self)
+    // Outermost, so that every answer is counted with the status the client got.
+    router.add(middleware: MetricsMiddleware())
     router.add(middleware: SecurityHeadersMiddleware(hstsMaxAge: config.tls.hstsMaxAge))
     router.add(middleware: ClientAddressMiddleware(anonymisation: config.ipAnonymisation))
     router.add(middleware: ProblemMiddleware())
@@ -94,6 +101,8 @@ func buildRouter(_ config: ServerConfiguration, dependencies: ServerDependencies
     router.add(middleware: AuthenticationMiddleware(sessions: dependencies.sessions))
     HealthController().addRoutes(to: router)
     OpenAPIController().addRoutes(to: router)
+    MetricsController(metrics: dependencies.metrics, databasePath: config.databasePath, requiresAdmin: true)
+        .addRoutes(to: router)
     ActivationController(accounts: dependencies.accounts).addRoutes(to: router)
     SessionController(
         sessions: dependencies.sessions, accounts: dependencies.accounts, termsVersion: config.termsVersion
@@ -114,14 +123,17 @@ func buildRouter(_ config: ServerConfiguration, dependencies: ServerDependencies
 
 /// The one builder: `serve` and every test start the server through it.
 ///
-/// - Parameter onServerRunning: called with the listening channel (tests read the port from it).
+/// - Parameters:
+///   - metrics: the server's figures; `serve` passes the registry it made swift-metrics' backend.
+///   - onServerRunning: called with the listening channel (tests read the port from it).
 func buildApplication(
     _ config: ServerConfiguration,
     logger: Logger,
     now: @escaping Now = systemNow,
+    metrics: ServerMetrics = ServerMetrics(),
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
-    let dependencies = try openDependencies(config, now: now)
+    let dependencies = try openDependencies(config, now: now, metrics: metrics)
     let tls = try TLSSetup.serverConfiguration(
         certificateFile: config.dataDirectory.file(config.tls.certificateFile),
         privateKeyFile: config.dataDirectory.file(config.tls.privateKeyFile))
@@ -132,6 +144,9 @@ func buildApplication(
             RetentionService(
                 subjects: dependencies.subjects, audit: dependencies.audit,
                 interval: .seconds(config.retention.purgeIntervalMinutes * 60), logger: logger))
+    }
+    if let port = config.metricsPort {
+        services.append(metricsListener(port: port, config: config, metrics: metrics, logger: logger))
     }
     return Application(
         router: buildRouter(config, dependencies: dependencies),
@@ -150,5 +165,24 @@ func buildApplication(
             availableConnectionsDelegate: .maximum(config.limits.maxConnections, logger: logger)),
         services: services,
         onServerRunning: onServerRunning,
+        logger: logger)
+}
+
+/// The loopback-only listener for a Prometheus scraper on the same machine: `GET /metrics` and
+/// nothing else, without a session (an admin session expires; a scraper runs for months). Plain
+/// HTTP on 127.0.0.1 only: the figures hold no personal data and never leave the machine
+/// (docs/decisions.md).
+func metricsListener(port: Int, config: ServerConfiguration, metrics: ServerMetrics, logger: Logger)
+    -> some ApplicationProtocol
+{
+    let router = Router(context: PostboxRequestContext.self)
+    MetricsController(metrics: metrics, databasePath: config.databasePath, requiresAdmin: false).addRoutes(to: router)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: nil),
+        onServerRunning: { channel in
+            logger.notice(
+                "metrics listening", metadata: ["url": "http://127.0.0.1:\(channel.localAddress?.port ?? 0)/metrics"])
+        },
         logger: logger)
 }

@@ -63,6 +63,8 @@ struct ServerConfiguration: Sendable, Equatable {
     var dataDirectory: DataDirectory
     var host: String = "127.0.0.1"
     var port: Int = 8443
+    /// Port of the loopback-only metrics listener (plain HTTP on 127.0.0.1); nil: none.
+    var metricsPort: Int?
     var tls = TLS()
     var limits = Limits()
     var store = StoreConfiguration()
@@ -107,6 +109,7 @@ struct ServerConfiguration: Sendable, Equatable {
     struct File: Codable, Equatable {
         var host: String?
         var port: Int?
+        var metricsPort: Int?
         var tls: TLS?
         var limits: Limits?
         var store: StoreConfiguration?
@@ -150,6 +153,10 @@ struct ServerConfiguration: Sendable, Equatable {
     mutating func apply(_ file: File) throws {
         if let v = file.host { host = v }
         if let v = file.port { port = v }
+        if let v = file.metricsPort {
+            guard (0...65_535).contains(v) else { throw ConfigurationError("metricsPort must be a port number") }
+            metricsPort = v
+        }
         if let v = file.tls { tls = v }
         if let v = file.limits {
             guard v.maxRequestBodyBytes > 0, v.idleTimeoutSeconds > 0, v.maxConnections > 0,
@@ -196,7 +203,7 @@ struct ServerConfiguration: Sendable, Equatable {
         }
     }
 
-    /// `POSTBOX_HOST`, `POSTBOX_PORT`, `POSTBOX_LOG_LEVEL`, `POSTBOX_DB_SYNCHRONOUS`,
+    /// `POSTBOX_HOST`, `POSTBOX_PORT`, `POSTBOX_METRICS_PORT`, `POSTBOX_LOG_LEVEL`, `POSTBOX_DB_SYNCHRONOUS`,
     /// `POSTBOX_MAX_BODY_BYTES`, `POSTBOX_ENTRIES_PER_MINUTE`, `POSTBOX_MASTER_KEY_FILE`, `POSTBOX_TLS_CERT`,
     /// `POSTBOX_TLS_KEY`.
     mutating func applyEnvironment(_ env: [String: String]) throws {
@@ -204,6 +211,12 @@ struct ServerConfiguration: Sendable, Equatable {
         if let v = env["POSTBOX_PORT"] {
             guard let p = Int(v) else { throw ConfigurationError("POSTBOX_PORT must be a number") }
             port = p
+        }
+        if let v = env["POSTBOX_METRICS_PORT"] {
+            guard let p = Int(v), (0...65_535).contains(p) else {
+                throw ConfigurationError("POSTBOX_METRICS_PORT must be a port number")
+            }
+            metricsPort = p
         }
         if let v = env["POSTBOX_LOG_LEVEL"] {
             guard let level = Logger.Level(rawValue: v) else {
@@ -237,7 +250,7 @@ struct ServerConfiguration: Sendable, Equatable {
     /// The file written by `init`: the defaults, spelled out so operators see what they can change.
     var fileRepresentation: File {
         File(
-            host: host, port: port, tls: tls, limits: limits, store: store, ipAnonymisation: ipAnonymisation,
+            host: host, port: port, metricsPort: metricsPort, tls: tls, limits: limits, store: store, ipAnonymisation: ipAnonymisation,
             masterKeyFile: masterKeyFile, databaseFile: databaseFile, passwordHashing: passwordHashing,
             activationValidityDays: activationValidityDays, sessions: sessions, loginThrottle: loginThrottle,
             termsVersion: termsVersion, tickets: tickets, specialCategories: specialCategories, privacy: privacy,

@@ -51,10 +51,15 @@ public struct Screening: Sendable, Equatable {
 public struct EntryScreener: Sendable {
     let classifier: SpecialCategoryClassifier
     let settings: SpecialCategorySettings
+    let metrics: PostboxMetrics
 
-    public init(classifier: SpecialCategoryClassifier = .standard, settings: SpecialCategorySettings) {
+    public init(
+        classifier: SpecialCategoryClassifier = .standard, settings: SpecialCategorySettings,
+        metrics: PostboxMetrics = .disabled
+    ) {
         self.classifier = classifier
         self.settings = settings
+        self.metrics = metrics
     }
 
     /// Screens the fields of one request together, so one 422 lists every finding.
@@ -72,7 +77,9 @@ public struct EntryScreener: Sendable {
             return Screening(field: field, classification: result, hold: policy == .hold && holdable && !result.isEmpty)
         }
         let flagged = screenings.filter(\.flagged)
-        if policy == .reject, !acknowledged, !flagged.isEmpty {
+        let rejected = policy == .reject && !acknowledged && !flagged.isEmpty
+        metrics.screened(screenings, rejected: rejected)
+        if rejected {
             throw PostboxError(
                 .specialCategory,
                 detail: "the text reveals special categories of personal data (GDPR Art. 9); reword it or send acknowledgeSpecialCategories: true",

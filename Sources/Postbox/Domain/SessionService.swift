@@ -30,6 +30,7 @@ public struct SessionService: Sendable {
     let tokenKey: SecretKey
     let indexKey: SecretKey
     let settings: SessionSettings
+    let metrics: PostboxMetrics
     let now: Now
 
     /// A request refreshes `last_seen_at` at most this often, so reads stay reads.
@@ -37,7 +38,7 @@ public struct SessionService: Sendable {
 
     public init(
         accounts: AccountService, sessions: any SessionRepository, audit: any AuditLog, throttle: LoginThrottle,
-        systemKeys: SystemKeys, settings: SessionSettings, now: @escaping Now
+        systemKeys: SystemKeys, settings: SessionSettings, metrics: PostboxMetrics = .disabled, now: @escaping Now
     ) {
         self.accounts = accounts
         self.sessions = sessions
@@ -46,6 +47,7 @@ public struct SessionService: Sendable {
         self.tokenKey = systemKeys.token
         self.indexKey = systemKeys.index
         self.settings = settings
+        self.metrics = metrics
         self.now = now
     }
 
@@ -65,6 +67,7 @@ public struct SessionService: Sendable {
         let anonymous = Actor.anonymous(ipPrefix: ipPrefix)
         let attempted = attemptedLoginHash(login)
         if let wait = await throttle.retryAfter(login: login, address: ipPrefix, now: now()) {
+            metrics.login(.throttled)
             try await audit.record(.by(anonymous, .loginFailed, objectType: "login", objectID: attempted, outcome: .denied))
             throw PostboxError(.tooManyRequests, detail: "too many failed logins; try again later", retryAfter: wait)
         }
@@ -74,6 +77,8 @@ public struct SessionService: Sendable {
             let user = try await accounts.users.user(id: credentials.userID)
         else {
             let locked = await throttle.recordFailure(login: login, address: ipPrefix, now: now())
+            metrics.login(.failure)
+            if locked { metrics.loginLocked() }
             try await audit.record(.by(anonymous, .loginFailed, objectType: "login", objectID: attempted, outcome: .failure))
             if locked {
                 try await audit.record(.by(anonymous, .loginLocked, objectType: "login", objectID: attempted, outcome: .denied))
@@ -92,6 +97,7 @@ public struct SessionService: Sendable {
             ipPrefix: ipPrefix,
             audit: .by(Actor(userID: user.id, role: user.role, ipPrefix: ipPrefix), .login, objectType: "session",
                        objectID: sessionID))
+        metrics.login(.success)
         return IssuedSession(
             token: token, csrfToken: csrfToken(forTokenBytes: tokenBytes),
             expiresAt: min(absolute, started + TimeInterval(settings.idleTimeoutMinutes * 60)), user: user)

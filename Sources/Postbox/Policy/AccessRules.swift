@@ -18,6 +18,12 @@ public struct ManageOrganisationsRule: AccessRule {
     public func permits(_ principal: Principal) -> Bool { principal.role == .admin }
 }
 
+/// Admins read the operating figures (`GET /metrics`).
+public struct ReadMetricsRule: AccessRule {
+    public init() {}
+    public func permits(_ principal: Principal) -> Bool { principal.role == .admin }
+}
+
 /// The data-protection officer and admins read and verify the audit log.
 public struct ReadAuditRule: AccessRule {
     public init() {}

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import Metrics
 import NIOCore
 import Postbox
 import Synchronization
@@ -35,10 +36,13 @@ extension PostboxServerCommand {
             LoggingSystem.bootstrap { LineLogHandler(label: $0) }
             var logger = Logger(label: "postbox")
             logger.logLevel = config.logLevel
+            // One server per process: swift-metrics' backend (Hummingbird's request metrics) is its registry.
+            let metrics = ServerMetrics()
+            MetricsSystem.bootstrap(metrics.factory)
             let (announcer, host, finalConfig) = (logger, config.host, config)
             let listening = ListeningFlag()
             let app: any ApplicationProtocol = try await withStartupErrors {
-                try buildApplication(finalConfig, logger: logger, onServerRunning: { channel in
+                try buildApplication(finalConfig, logger: logger, metrics: metrics, onServerRunning: { channel in
                     listening.set()
                     let port = channel.localAddress?.port ?? 0
                     announcer.notice("listening", metadata: ["url": "https://\(host):\(port)"])
