@@ -13,7 +13,10 @@ struct PostboxServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "postbox-server",
         abstract: "The Postbox secure postbox server.",
-        subcommands: [Serve.self, Initialise.self, Audit.self, Keys.self, Contracts.self, Classify.self, Purge.self, Backup.self],
+        subcommands: [
+            Serve.self, Initialise.self, Migrate.self, Audit.self, Keys.self, Contracts.self, Classify.self, Purge.self,
+            Backup.self,
+        ],
         defaultSubcommand: Serve.self)
 }
 

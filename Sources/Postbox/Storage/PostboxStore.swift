@@ -87,6 +87,9 @@ public struct PostboxStore: Sendable {
         // `synchronous = NORMAL` with it (a commit is then durable only at the next checkpoint).
         // The level asked for is set again on the writer, the one connection that commits.
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
+        // A schema a newer build migrated is not this build's to read or write (nor to "finish").
+        let unknown = try pool.read { db in try SchemaStatus(db).unknown }
+        guard unknown.isEmpty else { throw StoreError.newerSchema(unknown) }
         try PostboxMigrations.migrator.migrate(pool)
         let vault = KeyVault(keyRing: keyRing, reload: reloadKeyRing)
         let systemKeys = try pool.write { db in
@@ -112,6 +115,16 @@ public struct PostboxStore: Sendable {
     /// Names of the migrations applied, in order.
     public func appliedMigrations() throws -> [String] {
         try writer.read { db in try PostboxMigrations.migrator.appliedMigrations(db) }
+    }
+
+    /// Where the schema of the database at `path` stands, read without migrating it and without
+    /// the master key (`postbox-server migrate --status`).
+    public static func schemaStatus(path: String) throws -> SchemaStatus {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        defer { try? queue.close() }
+        return try queue.read { db in try SchemaStatus(db) }
     }
 
     /// Writes the WAL back into the main file and truncates it.
@@ -190,6 +203,24 @@ public struct PostboxStore: Sendable {
     }
 }
 
+/// Where a database's schema stands against the migrations this build knows.
+public struct SchemaStatus: Sendable, Equatable, Codable {
+    /// Migrations applied, in the order this build applies them.
+    public let applied: [String]
+    /// Migrations this build applies when it opens the database.
+    public let pending: [String]
+    /// Migrations applied by a newer build, which this one does not know (it refuses to open the database).
+    public let unknown: [String]
+
+    init(_ db: Database) throws {
+        let known = PostboxMigrations.migrator.migrations
+        let done = try PostboxMigrations.migrator.appliedIdentifiers(db)
+        applied = known.filter { done.contains($0) }
+        pending = known.filter { !done.contains($0) }
+        unknown = done.subtracting(known).sorted()
+    }
+}
+
 /// Errors of the store, with content-free messages.
 public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
     enum Code: Hashable, Sendable {
@@ -197,6 +228,7 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case missingSystemKeys
         case notFound
         case backupFailed
+        case newerSchema
     }
 
     let code: Code
@@ -211,6 +243,12 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         code: .missingSystemKeys, description: "the database has data but no system keys; refusing to create new ones")
     /// The copy of a backup failed its integrity check (it was removed).
     public static let backupFailed = StoreError(code: .backupFailed, description: "the backup copy failed its integrity check")
+    /// A newer build migrated the database further than this one knows.
+    public static func newerSchema(_ unknown: [String]) -> StoreError {
+        StoreError(
+            code: .newerSchema,
+            description: "the database was migrated by a newer postbox-server (\(unknown.joined(separator: ", "))); run that version or restore a backup made before it")
+    }
     /// The object does not exist (or may not be seen).
     public static let notFound = StoreError(code: .notFound, description: "not found")
 }
