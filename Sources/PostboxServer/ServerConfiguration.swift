@@ -250,7 +250,8 @@ struct ServerConfiguration: Sendable, Equatable {
     /// The file written by `init`: the defaults, spelled out so operators see what they can change.
     var fileRepresentation: File {
         File(
-            host: host, port: port, metricsPort: metricsPort, tls: tls, limits: limits, store: store, ipAnonymisation: ipAnonymisation,
+            host: host, port: port, metricsPort: metricsPort, tls: tls, limits: limits, store: store,
+            ipAnonymisation: ipAnonymisation,
             masterKeyFile: masterKeyFile, databaseFile: databaseFile, passwordHashing: passwordHashing,
             activationValidityDays: activationValidityDays, sessions: sessions, loginThrottle: loginThrottle,
             termsVersion: termsVersion, tickets: tickets, specialCategories: specialCategories, privacy: privacy,

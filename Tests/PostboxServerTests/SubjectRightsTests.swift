@@ -487,10 +487,23 @@ struct SubjectRightsTests {
                     release.wait()
                 }
             }
+            let otherTicket = try await world.ticket(by: world.member2, kind: "contract", number: World.contract2)
             thread.start()
             while !reading.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
-            let erasure = try await server.client.send(
-                .POST, server.url("/v1/subjects/\(subject)/erase"), headers: server.bearer(world.dpo.token))
+            let erased = Mutex(false)
+            let (client, dpo) = (server.client, server.bearer(world.dpo.token))
+            let erasing = Task {
+                defer { erased.withLock { $0 = true } }
+                return try await client.send(.POST, server.url("/v1/subjects/\(subject)/erase"), headers: dpo)
+            }
+            // While the erasure waits for the reader, others still write: its attempts to truncate
+            // do not hold the writer (they held it for the whole busy timeout before).
+            try await Task.sleep(for: .milliseconds(300))
+            _ = try await server.expectStatus(201, try await server.client.sendJSON(
+                .POST, server.url("/v1/tickets/\(otherTicket)/messages"), ["body": "Noch eine Frage"],
+                headers: server.bearer(world.member2.token)))
+            #expect(!erased.withLock { $0 }, "the post waited for the erasure")
+            let erasure = try await erasing.value
             release.signal()
             #expect(erasure.status == 200, "\(String(decoding: erasure.body, as: UTF8.self))")
             let notes = try erasure.json()["notes"] as? [String] ?? []
@@ -498,6 +511,13 @@ struct SubjectRightsTests {
             let again = try await server.client.sendJSON(
                 .POST, server.url("/v1/subjects/search"), ["policyNumber": World.contract], headers: server.bearer(world.dpo.token))
             #expect((try again.json()["subjects"] as? [[String: Any]])?.first?["restrictedAt"] is String, "the erasure committed")
+
+            // Once the reader is done, the server's checkpointer truncates the WAL it still owes.
+            let wal = server.config.databasePath + "-wal"
+            let walSize = { (try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int) ?? -1 }
+            let deadline = ContinuousClock.now + .seconds(20)
+            while walSize() != 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(walSize() == 0, "the WAL still holds \(walSize()) bytes")
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// Copies the WAL back into the database file from a connection of its own, so that the
@@ -12,15 +13,19 @@ import GRDB
 public final class Checkpointer: Sendable {
     /// WAL pages after which the writer checkpoints by itself (SQLite's default is 1,000).
     public static let backstopPages = 10_000
+    /// Seconds this connection waits for a lock (an operator command's write).
+    static let busyTimeout: TimeInterval = 1
     private let connection: DatabaseQueue
     private let writer: DatabasePool
+    private let owedTruncation: OwedTruncation
 
-    init(path: String, writer: DatabasePool) throws {
+    init(path: String, writer: DatabasePool, owedTruncation: OwedTruncation) throws {
         var configuration = Configuration()
         configuration.label = "postbox.checkpointer"
-        configuration.busyMode = .timeout(1)
+        configuration.busyMode = .timeout(Self.busyTimeout)
         self.connection = try DatabaseQueue(path: path, configuration: configuration)
         self.writer = writer
+        self.owedTruncation = owedTruncation
     }
 
     /// One PASSIVE checkpoint: copies what no reader still needs, never waits for a lock.
@@ -35,8 +40,25 @@ public final class Checkpointer: Sendable {
         return (result.walFrameCount, result.checkpointedFrameCount)
     }
 
+    /// Truncates the WAL if an erasure or purge could not (``PostboxStore/truncateWAL(patience:)``);
+    /// returns whether one was owed and is now done. Never waits: a reader still on an older
+    /// snapshot makes it fail at once, and the next round tries again.
+    public func settleOwedTruncation() async -> Bool {
+        guard owedTruncation.isOwed else { return false }
+        do {
+            try await connection.writeWithoutTransaction { db in
+                try PostboxStore.truncateWithoutWaiting(db, restoring: Self.busyTimeout)
+            }
+        } catch {
+            return false
+        }
+        owedTruncation.settle()
+        return true
+    }
+
     /// Checkpoints every `interval` until the task is cancelled; the writer's automatic
-    /// checkpoint waits for ``backstopPages`` meanwhile and is set back when this returns.
+    /// checkpoint waits for ``backstopPages`` meanwhile and is set back when this returns. A WAL
+    /// truncation an erasure or purge still owes is done in the first round that can.
     public func run(every interval: Duration) async throws {
         try await writer.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.backstopPages)")
@@ -47,6 +69,7 @@ public final class Checkpointer: Sendable {
         while !Task.isCancelled {
             try await Task.sleep(for: interval)
             // A failed round (an operator command holding a lock) is simply tried again.
+            if await settleOwedTruncation() { continue }
             _ = try? await checkpoint()
         }
     }

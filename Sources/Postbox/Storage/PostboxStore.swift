@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import GRDBSQLite
+import Synchronization
 
 /// Storage settings, part of the server configuration.
 public struct StoreConfiguration: Sendable, Codable, Equatable {
@@ -39,6 +41,11 @@ public struct PostboxStore: Sendable {
     let sessionCache: SessionCache
     /// Connections for ``readStatement(_:)`` on the calling thread.
     let threadReaders: ThreadReaders
+    /// Whether a WAL truncation after an erasure or purge is still owed (the checkpointer finishes it).
+    let owedTruncation: OwedTruncation
+
+    /// How long a connection waits for a lock another one holds (SQLite's busy timeout).
+    static let busyTimeout: TimeInterval = 10
 
     /// Runs `body` in a write transaction (shared with concurrent writes, see ``GroupCommitter``)
     /// and returns after it is committed.
@@ -76,7 +83,7 @@ public struct PostboxStore: Sendable {
         config.foreignKeysEnabled = true
         config.maximumReaderCount = configuration.maximumReaderCount
         // Operator commands (import, rotate, verify) may write while the server runs.
-        config.busyMode = .timeout(10)
+        config.busyMode = .timeout(busyTimeout)
         let synchronous = configuration.synchronous.rawValue
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA secure_delete = ON")
@@ -103,13 +110,13 @@ public struct PostboxStore: Sendable {
             path: path, count: min(max(ProcessInfo.processInfo.activeProcessorCount, 2), configuration.maximumReaderCount))
         return PostboxStore(
             writer: pool, vault: vault, systemKeys: systemKeys, committer: GroupCommitter(writer: pool),
-            sessionCache: sessionCache, threadReaders: threadReaders)
+            sessionCache: sessionCache, threadReaders: threadReaders, owedTruncation: OwedTruncation())
     }
 
     /// A checkpointer for this store on a connection of its own, for a server to run for as long
     /// as it serves (operator commands and tests that do not run one open no connection for it).
     public func makeCheckpointer() throws -> Checkpointer {
-        try Checkpointer(path: path, writer: writer)
+        try Checkpointer(path: path, writer: writer, owedTruncation: owedTruncation)
     }
 
     /// Names of the migrations applied, in order.
@@ -135,24 +142,41 @@ public struct PostboxStore: Sendable {
     /// ``checkpoint()`` after an erasure or a purge, so that no earlier page image (a wrapped key
     /// that was deleted) stays in the WAL file; returns whether the WAL was truncated.
     ///
-    /// SQLite refuses a checkpoint at once (SQLITE_BUSY, no busy handler) while another
-    /// connection runs one — the server's background PASSIVE checkpoint every 250 ms, which
-    /// under I/O load can take long — and waits for readers on older snapshots. An erasure that
-    /// had committed was answered 500 for that. This tries again every 20 ms for `patience`;
-    /// the caller's own write has committed whatever it returns.
+    /// SQLite cannot truncate the WAL while another connection checkpoints (the server's
+    /// background PASSIVE checkpoint every 250 ms) or a reader still reads an older snapshot (an
+    /// export, a backup). Each attempt therefore runs without SQLite's busy handler, which would
+    /// hold the writer, and with it every post, for up to ``busyTimeout`` while it waited; the
+    /// attempts repeat every 20 ms for `patience`, and the writer is free in between. If the WAL
+    /// still cannot be truncated, the truncation is owed and the server's checkpointer finishes it
+    /// as soon as it can (``Checkpointer/run(every:)``). The caller's own write has committed
+    /// whatever this returns.
     public func truncateWAL(patience: Duration = .seconds(10)) async -> Bool {
         let deadline = ContinuousClock.now + patience
         while true {
             do {
-                _ = try await writer.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+                try await writer.writeWithoutTransaction { db in
+                    try Self.truncateWithoutWaiting(db, restoring: Self.busyTimeout)
+                }
+                owedTruncation.settle()
                 return true
             } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
-                if ContinuousClock.now >= deadline { return false }
+                if ContinuousClock.now >= deadline { break }
                 try? await Task.sleep(for: .milliseconds(20))
             } catch {
-                return false
+                break
             }
         }
+        owedTruncation.owe()
+        return false
+    }
+
+    /// A TRUNCATE checkpoint that fails at once with SQLITE_BUSY instead of waiting for readers;
+    /// the connection's busy timeout is set back to `restoring` (seconds) afterwards.
+    static func truncateWithoutWaiting(_ db: Database, restoring busyTimeout: TimeInterval) throws {
+        sqlite3_busy_timeout(db.sqliteConnection, 0)
+        defer { sqlite3_busy_timeout(db.sqliteConnection, CInt(busyTimeout * 1000)) }
+        // SQLITE_BUSY when a reader or another checkpoint is in the way (what could be copied was).
+        _ = try db.checkpoint(.truncate)
     }
 
     /// Rewraps every data key under the ring's active master key in one transaction, marks the
@@ -201,6 +225,15 @@ public struct PostboxStore: Sendable {
     public func integrityCheck() throws -> [String] {
         try writer.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
     }
+}
+
+/// A WAL truncation that could not run yet (see ``PostboxStore/truncateWAL(patience:)``).
+final class OwedTruncation: Sendable {
+    private let owed = Atomic(false)
+
+    var isOwed: Bool { owed.load(ordering: .acquiring) }
+    func owe() { owed.store(true, ordering: .releasing) }
+    func settle() { owed.store(false, ordering: .releasing) }
 }
 
 /// Where a database's schema stands against the migrations this build knows.

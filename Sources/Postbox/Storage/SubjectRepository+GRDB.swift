@@ -320,7 +320,7 @@ public struct GRDBSubjectRepository: SubjectRepository {
         // Deleted pages were overwritten (secure_delete); move the WAL into the file and truncate it.
         if !(await store.truncateWAL()) {
             report.notes.append(
-                "The database's write-ahead log could not be truncated right away; its earlier page images are overwritten as it is reused."
+                "The database's write-ahead log could not be truncated right away (a reader still needed it); the server truncates it as soon as it can."
             )
         }
         return report

@@ -39,9 +39,8 @@ extension PostboxServerCommand {
                     return Report(applied: before.applied, pending: before.pending, unknown: before.unknown, appliedNow: nil)
                 }
                 // Opening migrates, after checking the key and refusing a newer schema.
-                _ = try PostboxStore.open(
-                    path: config.databasePath, keyRing: try KeyFile.loadKeyRing(path: config.keyFilePath, environment: config.environment),
-                    configuration: config.store)
+                let keyRing = try KeyFile.loadKeyRing(path: config.keyFilePath, environment: config.environment)
+                _ = try PostboxStore.open(path: config.databasePath, keyRing: keyRing, configuration: config.store)
                 let after = try PostboxStore.schemaStatus(path: config.databasePath)
                 return Report(
                     applied: after.applied, pending: after.pending, unknown: after.unknown,
@@ -56,7 +55,8 @@ extension PostboxServerCommand {
             if let appliedNow = report.appliedNow {
                 print(appliedNow.isEmpty ? "nothing to apply" : "applied: \(appliedNow.joined(separator: ", "))")
             }
-            print("schema: \(report.applied.count) migrations applied (latest \(report.applied.last ?? "none")), \(report.pending.count) pending")
+            let latest = report.applied.last ?? "none"
+            print("schema: \(report.applied.count) migrations applied (latest \(latest)), \(report.pending.count) pending")
             if !report.pending.isEmpty { print("pending: \(report.pending.joined(separator: ", "))") }
             if !report.unknown.isEmpty {
                 print("applied by a newer version, unknown to this one: \(report.unknown.joined(separator: ", "))")
