@@ -15,7 +15,7 @@ struct PostboxServerCommand: AsyncParsableCommand {
         abstract: "The Postbox secure postbox server.",
         subcommands: [
             Serve.self, Initialise.self, Migrate.self, Audit.self, Keys.self, Contracts.self, Classify.self, Purge.self,
-            Backup.self,
+            Backup.self, Certs.self,
         ],
         defaultSubcommand: Serve.self)
 }

@@ -98,7 +98,9 @@ func buildRouter(_ config: ServerConfiguration, dependencies: ServerDependencies
     router.add(
         middleware: BodyLimitMiddleware(
             maxBytes: config.limits.maxRequestBodyBytes, uploadMaxBytes: config.attachments.maxBytes))
-    router.add(middleware: AuthenticationMiddleware(sessions: dependencies.sessions))
+    router.add(
+        middleware: AuthenticationMiddleware(
+            sessions: dependencies.sessions, staffClientCertificates: config.tls.staffClientCertificates))
     HealthController().addRoutes(to: router)
     OpenAPIController().addRoutes(to: router)
     MetricsController(metrics: dependencies.metrics, databasePath: config.databasePath, requiresAdmin: true)
@@ -136,7 +138,8 @@ func buildApplication(
     let dependencies = try openDependencies(config, now: now, metrics: metrics)
     let tls = try TLSSetup.serverConfiguration(
         certificateFile: config.dataDirectory.file(config.tls.certificateFile),
-        privateKeyFile: config.dataDirectory.file(config.tls.privateKeyFile))
+        privateKeyFile: config.dataDirectory.file(config.tls.privateKeyFile),
+        clientCAFile: config.tls.staffClientCertificates ? config.dataDirectory.file(config.tls.caFile) : nil)
     let idle = Duration.seconds(config.limits.idleTimeoutSeconds)
     var services: [any Service] = [CheckpointService(checkpointer: try dependencies.store.makeCheckpointer())]
     if config.retention.purgeIntervalMinutes > 0 {

@@ -29,6 +29,27 @@ struct ServerConfiguration: Sendable, Equatable {
         var caFile: String = "tls/ca.pem"
         /// HSTS max-age in seconds (two years by default).
         var hstsMaxAge: Int = 63_072_000
+        /// Mutual TLS for staff: advisors, DPOs and admins must connect with a client certificate
+        /// from `caFile` whose common name is their login (`postbox-server certs issue`).
+        var staffClientCertificates: Bool = false
+
+        init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case certificateFile, privateKeyFile, caFile, hstsMaxAge, staffClientCertificates
+        }
+
+        /// Keys left out keep their defaults (files written before a key existed stay valid).
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let defaults = TLS()
+            certificateFile = try c.decodeIfPresent(String.self, forKey: .certificateFile) ?? defaults.certificateFile
+            privateKeyFile = try c.decodeIfPresent(String.self, forKey: .privateKeyFile) ?? defaults.privateKeyFile
+            caFile = try c.decodeIfPresent(String.self, forKey: .caFile) ?? defaults.caFile
+            hstsMaxAge = try c.decodeIfPresent(Int.self, forKey: .hstsMaxAge) ?? defaults.hstsMaxAge
+            staffClientCertificates =
+                try c.decodeIfPresent(Bool.self, forKey: .staffClientCertificates) ?? defaults.staffClientCertificates
+        }
     }
 
     struct Limits: Sendable, Equatable, Codable {
@@ -205,7 +226,7 @@ struct ServerConfiguration: Sendable, Equatable {
 
     /// `POSTBOX_HOST`, `POSTBOX_PORT`, `POSTBOX_METRICS_PORT`, `POSTBOX_LOG_LEVEL`, `POSTBOX_DB_SYNCHRONOUS`,
     /// `POSTBOX_MAX_BODY_BYTES`, `POSTBOX_ENTRIES_PER_MINUTE`, `POSTBOX_MASTER_KEY_FILE`, `POSTBOX_TLS_CERT`,
-    /// `POSTBOX_TLS_KEY`.
+    /// `POSTBOX_TLS_KEY`, `POSTBOX_STAFF_CLIENT_CERTIFICATES`.
     mutating func applyEnvironment(_ env: [String: String]) throws {
         if let v = env["POSTBOX_HOST"] { host = v }
         if let v = env["POSTBOX_PORT"] {
@@ -245,6 +266,13 @@ struct ServerConfiguration: Sendable, Equatable {
         if let v = env["POSTBOX_MASTER_KEY_FILE"] { masterKeyFile = v }
         if let v = env["POSTBOX_TLS_CERT"] { tls.certificateFile = v }
         if let v = env["POSTBOX_TLS_KEY"] { tls.privateKeyFile = v }
+        if let v = env["POSTBOX_STAFF_CLIENT_CERTIFICATES"] {
+            switch v.lowercased() {
+            case "on", "true", "1": tls.staffClientCertificates = true
+            case "off", "false", "0": tls.staffClientCertificates = false
+            default: throw ConfigurationError("POSTBOX_STAFF_CLIENT_CERTIFICATES must be on or off")
+            }
+        }
     }
 
     /// The file written by `init`: the defaults, spelled out so operators see what they can change.

@@ -15,7 +15,13 @@ enum TLSSetup {
     ].joined(separator: ":")
 
     /// Server TLS configuration from PEM files.
-    static func serverConfiguration(certificateFile: String, privateKeyFile: String) throws -> TLSConfiguration {
+    ///
+    /// - Parameter clientCAFile: when given, clients may present a certificate, which must chain
+    ///   to this CA or the handshake fails; clients without one are let in (members, brokers), and
+    ///   ``AuthenticationMiddleware`` decides who needs one.
+    static func serverConfiguration(certificateFile: String, privateKeyFile: String, clientCAFile: String? = nil) throws
+        -> TLSConfiguration
+    {
         let chain: [NIOSSLCertificate]
         let key: NIOSSLPrivateKey
         do {
@@ -29,6 +35,15 @@ enum TLSSetup {
             certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
         tls.minimumTLSVersion = .tlsv12
         tls.cipherSuites = intermediateCipherSuites
+        if let clientCAFile {
+            do {
+                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(clientCAFile))
+            } catch {
+                throw ConfigurationError("cannot load the CA for client certificates \(clientCAFile)")
+            }
+            tls.certificateVerification = .optionalVerification
+            tls.sendCANameList = true
+        }
         return tls
     }
 }

@@ -6,18 +6,28 @@ import NIOSSL
 
 /// HTTP clients for tests that trust exactly one CA, with full certificate and host verification.
 public enum TestHTTPClient {
-    /// A client that trusts only the CA in `caPEM`, optionally limited to TLS versions.
+    /// A client that trusts only the CA in `caPEM`, optionally limited to TLS versions, optionally
+    /// presenting a client certificate (`identity`: certificate and private key, PEM), optionally
+    /// speaking HTTP/1.1 only (otherwise HTTP/2 when the server offers it).
     public static func make(
         trustingCAPEM caPEM: String,
         minimumTLSVersion: TLSVersion = .tlsv12,
-        maximumTLSVersion: TLSVersion? = nil
+        maximumTLSVersion: TLSVersion? = nil,
+        identity: (certificatePEM: String, privateKeyPEM: String)? = nil,
+        http1Only: Bool = false
     ) throws -> HTTPClient {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(caPEM.utf8)))
         tls.certificateVerification = .fullVerification
         tls.minimumTLSVersion = minimumTLSVersion
         tls.maximumTLSVersion = maximumTLSVersion
+        if let identity {
+            tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(identity.certificatePEM.utf8))
+                .map { .certificate($0) }
+            tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(identity.privateKeyPEM.utf8), format: .pem))
+        }
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        if http1Only { configuration.httpVersion = .http1Only }
         configuration.timeout = .init(connect: .seconds(10), read: .seconds(30))
         // A refused handshake is not transient: fail at once instead of retrying until the timeout.
         configuration.connectionPool.retryConnectionEstablishment = false

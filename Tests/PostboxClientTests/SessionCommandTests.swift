@@ -58,4 +58,36 @@ struct SessionCommandTests {
         #expect(server.log.contains("http.route=/v1/session") || server.log.contains("/v1/session"))
         #expect(!server.log.contains(password), "the password is never logged")
     }
+
+    /// With mutual TLS for staff on, the CLI works with the certificate `certs issue` wrote for the
+    /// login, and is refused with a clear message without it.
+    @Test func staffUseTheCertificateIssuedForThem() async throws {
+        let server = try await ServerProcess.start(environment: ["POSTBOX_STAFF_CLIENT_CERTIFICATES": "on"])
+        defer { server.stop() }
+        let password = try await activateAdmin(server)
+        let home = try TemporaryDirectory()
+        defer { home.remove() }
+        let issued = try await runProcess(
+            BuildProducts.executable("postbox-server"),
+            ["certs", "issue", "--data-dir", server.dataDirectory, "--login", server.adminLogin, "--out", home.path])
+        #expect(issued.status == 0, "\(issued.stderr)")
+        let (certificate, key) = (home.file("\(server.adminLogin).pem"), home.file("\(server.adminLogin)-key.pem"))
+        #expect((try? FileManager.default.attributesOfItem(atPath: key)[.posixPermissions] as? Int) == 0o600)
+        let env = ["XDG_CONFIG_HOME": home.path, "POSTBOX_SERVER": server.baseURL, "POSTBOX_CA": server.caFile]
+
+        let login = try await runProcess(cli, ["login", "admin", "--password-stdin"], environment: env, stdin: password + "\n")
+        #expect(login.status == 0, "\(login.stderr)")
+        let without = try await runProcess(cli, ["users", "list"], environment: env)
+        #expect(without.status != 0)
+        #expect(without.stderr.contains("Client certificate required"), "\(without.stderr)")
+        let with = try await runProcess(
+            cli, ["users", "list"], environment: env.merging(["POSTBOX_CLIENT_CERT": certificate, "POSTBOX_CLIENT_KEY": key]) { $1 })
+        #expect(with.status == 0, "\(with.stderr)")
+        #expect(with.stdout.contains(server.adminLogin))
+        // A login that is not a login is refused before anything is written.
+        let bad = try await runProcess(
+            BuildProducts.executable("postbox-server"),
+            ["certs", "issue", "--data-dir", server.dataDirectory, "--login", "../admin", "--out", home.path])
+        #expect(bad.status == 64)
+    }
 }

@@ -12,6 +12,7 @@ public struct PostboxError: Error, Hashable, Sendable, CustomStringConvertible {
         case invalidCredentials = "invalid-credentials"
         case forbidden = "forbidden"
         case consentRequired = "consent-required"
+        case clientCertificateRequired = "client-certificate-required"
         case csrfFailed = "csrf-failed"
         case tooManyRequests = "too-many-requests"
         case specialCategory = "special-category"

@@ -51,6 +51,30 @@ public struct DevCertificateAuthority: Sendable {
         self.privateKeyPEM = key.pemRepresentation
     }
 
+    /// The CA `init` made, from its certificate and private key (PEM), to issue more certificates.
+    ///
+    /// - Throws: ``DevCertificateError/keyMismatch`` when the key is not the certificate's.
+    public init(certificatePEM: String, privateKeyPEM: String) throws {
+        let certificate = try Certificate(pemEncoded: certificatePEM)
+        let key = try P256.Signing.PrivateKey(pemRepresentation: privateKeyPEM)
+        guard certificate.publicKey == Certificate.PublicKey(key.publicKey) else { throw DevCertificateError.keyMismatch }
+        self.certificate = certificate
+        self.key = Certificate.PrivateKey(key)
+        self.certificatePEM = certificatePEM
+        self.privateKeyPEM = privateKeyPEM
+    }
+
+    /// The common name of the certificate in `der`, or nil (mutual TLS: the login it was issued for).
+    public static func commonName(ofCertificateDER der: [UInt8]) -> String? {
+        guard let certificate = try? Certificate(derEncoded: der) else { return nil }
+        for name in certificate.subject {
+            for attribute in name where attribute.type == .RDNAttributeType.commonName {
+                return String(describing: attribute.value)
+            }
+        }
+        return nil
+    }
+
     /// Issues a TLS server certificate for `dnsNames` and `ipAddresses` (valid for `validity` seconds).
     public func issueServerCertificate(
         dnsNames: [String] = ["localhost"],
@@ -107,8 +131,14 @@ public struct DevCertificateAuthority: Sendable {
 /// Could not make a development certificate.
 public enum DevCertificateError: Error, CustomStringConvertible {
     case invalidIPAddress
+    case keyMismatch
 
-    public var description: String { "invalid IP address for a certificate" }
+    public var description: String {
+        switch self {
+        case .invalidIPAddress: "invalid IP address for a certificate"
+        case .keyMismatch: "the CA key does not belong to the CA certificate"
+        }
+    }
 }
 
 /// Parses textual IPv4/IPv6 addresses into network-order bytes.

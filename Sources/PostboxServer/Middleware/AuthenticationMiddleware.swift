@@ -14,6 +14,10 @@ import Postbox
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = PostboxRequestContext
     let sessions: SessionService
+    /// Whether staff (advisors, DPOs, admins) must connect with their client certificate.
+    var staffClientCertificates = false
+
+    static let staffRoles: Set<Role> = [.advisor, .dpo, .admin]
 
     static let cookieName = "__Host-postbox"
     static let csrfCookieName = "__Host-postbox-csrf"
@@ -44,6 +48,13 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         if let principal = context.principal {
             context.logger[metadataKey: "user.id"] = .string(principal.userID)
+            if staffClientCertificates, Self.staffRoles.contains(principal.role),
+                await context.clientCertificateCommonName() != principal.login
+            {
+                throw PostboxError(
+                    .clientCertificateRequired,
+                    detail: "staff accounts connect with the client certificate issued for their login")
+            }
         }
         return try await next(request, context)
     }

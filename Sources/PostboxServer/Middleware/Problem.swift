@@ -66,6 +66,7 @@ struct Problem: Error, Encodable, Sendable {
             case .invalidCredentials: (.unauthorized, "Login failed")
             case .forbidden: (.forbidden, "Forbidden")
             case .consentRequired: (.forbidden, "Consent required")
+            case .clientCertificateRequired: (.forbidden, "Client certificate required")
             case .csrfFailed: (.forbidden, "CSRF check failed")
             case .tooManyRequests: (.tooManyRequests, "Too many requests")
             case .specialCategory: (.unprocessableContent, "Special categories of personal data")
