@@ -32,10 +32,13 @@ test-deps:
 	@[ -x $(TOOLS_VENV)/bin/sslyze ] && [ -x $(TOOLS_VENV)/bin/schemathesis ] || { python3 -m venv $(TOOLS_VENV) && \
 	  $(TOOLS_VENV)/bin/pip install -q --disable-pip-version-check 'sslyze>=6.1,<7' 'schemathesis>=4.3,<5'; }
 
-## test: install, build and run every test
+## test: install, build and run every test. At most TEST_WIDTH tests run at once: the suite
+## starts dozens of TLS servers and server processes, and all of them at once on two cores made
+## connections time out (Swift Testing's SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH).
+TEST_WIDTH ?= 8
 test: test-deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=$(TEST_WIDTH) $(SWIFT) test --skip-build
 
 ## bench: release build; W1/W2 over TLS with wrk against Postbox and the stack ceiling, W3/C1/K1
 ## in-process; prints the table and writes docs/benchmarks.md (takes about 3 minutes)
