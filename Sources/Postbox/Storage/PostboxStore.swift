@@ -128,7 +128,7 @@ public struct PostboxStore: Sendable {
     /// the master key (`postbox-server migrate --status`).
     public static func schemaStatus(path: String) throws -> SchemaStatus {
         var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
+        configuration.busyMode = .timeout(busyTimeout)
         let queue = try DatabaseQueue(path: path, configuration: configuration)
         defer { try? queue.close() }
         return try queue.read { db in try SchemaStatus(db) }
