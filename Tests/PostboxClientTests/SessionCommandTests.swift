@@ -84,6 +84,12 @@ struct SessionCommandTests {
             cli, ["users", "list"], environment: env.merging(["POSTBOX_CLIENT_CERT": certificate, "POSTBOX_CLIENT_KEY": key]) { $1 })
         #expect(with.status == 0, "\(with.stderr)")
         #expect(with.stdout.contains(server.adminLogin))
+        // Issuing again does not overwrite the key handed out.
+        let again = try await runProcess(
+            BuildProducts.executable("postbox-server"),
+            ["certs", "issue", "--data-dir", server.dataDirectory, "--login", server.adminLogin, "--out", home.path])
+        #expect(again.status == 78)
+        #expect(again.stderr.contains("exists; nothing was written"))
         // A login that is not a login is refused before anything is written.
         let bad = try await runProcess(
             BuildProducts.executable("postbox-server"),

@@ -50,6 +50,14 @@ extension PostboxServerCommand {
                     let directory = URL(fileURLWithPath: out)
                     let certificateFile = directory.appendingPathComponent("\(login).pem").path
                     let keyFile = directory.appendingPathComponent("\(login)-key.pem").path
+                    for existing in [certificateFile, keyFile] where FileManager.default.fileExists(atPath: existing) {
+                        throw ConfigurationError("\(existing) exists; nothing was written (remove it or choose another --out)")
+                    }
+                    do {
+                        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                    } catch {
+                        throw ConfigurationError("cannot create \(out)")
+                    }
                     try SecureFile.writeAtomically(Data(issued.privateKeyPEM.utf8), to: keyFile, mode: 0o600)
                     try SecureFile.writeAtomically(Data(issued.certificatePEM.utf8), to: certificateFile, mode: 0o644)
                     return (certificateFile, keyFile)
