@@ -7,7 +7,7 @@ DATA_DIR   ?= $(CURDIR)/data
 
 # What the tests use besides the build: exiftool reads metadata, djpeg/pngtopnm decode pixels,
 # qpdf checks rewritten PDFs and makes a password-protected one.
-TEST_PACKAGES = libimage-exiftool-perl libjpeg-turbo-progs netpbm qpdf python3-venv
+TEST_PACKAGES = libimage-exiftool-perl libjpeg-turbo-progs netpbm qpdf python3-venv unzip
 
 all: build
 

@@ -74,10 +74,7 @@ struct APIClient {
     private func sendOnce(
         _ method: HTTPMethod, _ path: String, body: Data?, contentType: String, headers: [(String, String)]
     ) async throws -> (status: Int, body: Data, retryAfter: Int?) {
-        var request = HTTPClientRequest(url: baseURL + path)
-        request.method = method
-        request.headers.add(name: "X-Postbox-Channel", value: "cli")
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        var request = self.request(method, path)
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
             request.headers.add(name: "Content-Type", value: contentType)
@@ -92,6 +89,70 @@ struct APIClient {
             )
         } catch {
             throw CLIError(title: "Server unreachable", detail: Self.describe(error), exitCode: 69)
+        }
+    }
+
+    /// A request to `path` with the channel and the session's token.
+    private func request(_ method: HTTPMethod, _ path: String) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        request.headers.add(name: "X-Postbox-Channel", value: "cli")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        return request
+    }
+
+    /// GETs `path` and streams a 200 answer's body, as it arrives, into `output` (a file with
+    /// mode 0600, complete or not there: see ``PrivateFileWriter``) or to standard output, so
+    /// that an export of any size passes through without being held in memory. Returns the
+    /// bytes written. Other answers become a ``CLIError`` as in ``call(_:_:json:expect:)``;
+    /// `server-busy` is tried again as in ``send(_:_:body:contentType:headers:)``.
+    func download(_ path: String, to output: String?) async throws -> Int {
+        var attempt = 1
+        while true {
+            let response: HTTPClientResponse
+            do {
+                response = try await http.execute(request(.GET, path), timeout: .seconds(60))
+            } catch {
+                throw CLIError(title: "Server unreachable", detail: Self.describe(error), exitCode: 69)
+            }
+            guard response.status == .ok else {
+                let data: Data
+                do {
+                    data = Data(try await response.body.collect(upTo: 1 << 20).readableBytesView)
+                } catch {
+                    throw CLIError(title: "Server unreachable", detail: Self.describe(error), exitCode: 69)
+                }
+                let status = Int(response.status.code)
+                if status == 503, attempt < Self.busyAttempts, Self.isBusy(data) {
+                    let wait = min(max(response.headers.first(name: "Retry-After").flatMap { Int($0) } ?? 1, 1), Self.longestBusyWait)
+                    FileHandle.standardError.write(Data("postbox: the server is busy; trying again in \(wait) s\n".utf8))
+                    try await Task.sleep(for: .seconds(wait))
+                    attempt += 1
+                    continue
+                }
+                throw problem(status, data)
+            }
+            var file = try output.map { try PrivateFileWriter(path: $0) }
+            var written = 0
+            do {
+                for try await chunk in response.body {
+                    if file != nil {
+                        try file!.write(chunk.readableBytesView)
+                    } else {
+                        FileHandle.standardOutput.write(Data(chunk.readableBytesView))
+                    }
+                    written += chunk.readableBytes
+                }
+            } catch let error as CLIError {
+                file?.discard()
+                throw error
+            } catch {
+                file?.discard()
+                throw CLIError(
+                    title: "Download interrupted", detail: "\(Self.describe(error)); nothing was written", exitCode: 69)
+            }
+            try file?.commit()
+            return written
         }
     }
 

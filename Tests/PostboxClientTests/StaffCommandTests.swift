@@ -234,6 +234,22 @@ struct StaffCommandTests {
         let page = homes[2].file("auskunft.html")
         try await dpo.run(["subjects", "export", subjectID, "--format", "html", "-o", page])
         #expect(try String(contentsOfFile: page, encoding: .utf8).contains("Makler Alpha GmbH"))
+        // The zip arrives streamed into the file: the photo byte for byte beside the documents.
+        let archive = homes[2].file("auskunft.zip")
+        try await dpo.run(["subjects", "export", subjectID, "--format", "zip", "-o", archive])
+        #expect(try FileManager.default.attributesOfItem(atPath: archive)[.posixPermissions] as? Int == 0o600)
+        let unzipped = homes[2].file("unzipped")
+        let unzip = try await runProcess("/usr/bin/unzip", ["-q", archive, "-d", unzipped])
+        #expect(unzip.status == 0, "\(unzip.stderr)")
+        #expect(
+            try Set(FileManager.default.subpathsOfDirectory(atPath: unzipped))
+                == ["export.json", "export.html", "attachments", "attachments/\(attachmentID)-Frontscheibe.jpg"])
+        #expect(FileManager.default.contents(atPath: unzipped + "/attachments/\(attachmentID)-Frontscheibe.jpg") == savedBytes)
+        // A refused export leaves the file as it was and no partial file beside it.
+        let before = try Data(contentsOf: URL(fileURLWithPath: archive))
+        try await dpo.run(["subjects", "export", "no-such-subject", "--format", "zip", "-o", archive], expect: 66)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: archive)) == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: homes[2].path).filter { $0.hasSuffix(".part") }.isEmpty)
 
         let unconfirmed = try await dpo.run(["subjects", "erase", subjectID], expect: 1)
         #expect(unconfirmed.stderr.contains("Not erased"))

@@ -4,6 +4,7 @@ import GRDB
 import NIOCore
 import PostboxTestSupport
 import Testing
+import ZIPFoundation
 
 @testable import PostboxServer
 
@@ -110,7 +111,22 @@ struct AttachmentTests {
             #expect(exported["file"] == nil)
             let zip = try await server.client.send(
                 .GET, server.url("/v1/subjects/\(subject)/export?format=zip"), headers: server.bearer(world.dpo.token))
-            #expect(zip.body.range(of: Data("attachments/\(id)-Schaden vorne.jpg".utf8)) != nil)
+            // The zip: the file itself (byte for byte), then the two documents naming it.
+            #expect(zip.status == 200 && zip.header("content-type") == "application/zip")
+            let archive = try Archive(data: zip.body, accessMode: .read)
+            let zipped = "attachments/\(id)-Schaden vorne.jpg"
+            #expect(archive.map(\.path) == [zipped, "export.json", "export.html"])
+            func content(_ path: String) throws -> Data {
+                var data = Data()
+                _ = try archive.extract(try #require(archive[path]), skipCRC32: false) { data.append($0) }
+                return data
+            }
+            #expect(try content(zipped) == download.body)
+            let document = try #require(try JSONSerialization.jsonObject(with: try content("export.json")) as? [String: Any])
+            let listed = try #require(
+                ((document["tickets"] as? [[String: Any]])?.first?["attachments"] as? [[String: Any]])?.first)
+            #expect(listed["file"] as? String == zipped && listed["content"] == nil)
+            #expect(String(decoding: try content("export.html"), as: UTF8.self).contains(zipped))
         }
     }
 

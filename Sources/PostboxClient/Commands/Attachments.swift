@@ -110,11 +110,10 @@ extension PostboxCLI {
 
             func run() async throws {
                 try await runReportingErrors {
-                    let data = try await withSession(connection) { api in
-                        try await api.call(.GET, "/v1/attachments/\(segment(id))")
+                    let written = try await withSession(connection) { api in
+                        try await api.download("/v1/attachments/\(segment(id))", to: output)
                     }
-                    try writePrivateFile(data, to: output)
-                    print("wrote \(output) (\(data.count) bytes, mode 0600)")
+                    print("wrote \(output) (\(written) bytes, mode 0600)")
                 }
             }
         }

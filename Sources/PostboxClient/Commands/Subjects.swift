@@ -97,15 +97,12 @@ extension PostboxCLI {
 
             func run() async throws {
                 try await runReportingErrors {
-                    let data = try await withSession(connection) { api in
-                        try await api.call(.GET, "/v1/subjects/\(segment(id))/export" + query([("format", format)]))
+                    // Streamed to the file (or standard output) as it arrives: an export with many
+                    // attachments can be larger than what a client should hold in memory.
+                    let written = try await withSession(connection) { api in
+                        try await api.download("/v1/subjects/\(segment(id))/export" + query([("format", format)]), to: output)
                     }
-                    guard let output else {
-                        FileHandle.standardOutput.write(data)
-                        return
-                    }
-                    try writePrivateFile(data, to: output)
-                    print("wrote \(output) (\(data.count) bytes, mode 0600)")
+                    if let output { print("wrote \(output) (\(written) bytes, mode 0600)") }
                 }
             }
         }

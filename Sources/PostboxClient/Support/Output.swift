@@ -116,18 +116,54 @@ func confirm(_ question: String) -> Bool {
     return answer == "y" || answer == "yes"
 }
 
-/// Writes `data` to `path` with mode 0600 (exports and attachments are personal data),
-/// replacing what was there.
-func writePrivateFile(_ data: Data, to path: String) throws {
-    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    guard descriptor >= 0 else {
-        throw CLIError(title: "Cannot write", detail: "\(path): \(String(cString: strerror(errno)))", exitCode: 1)
+/// A file of personal data written as it arrives: under a temporary name beside `path` (mode
+/// 0600, created new), renamed to `path` when ``commit()`` has synced it, and deleted by
+/// ``discard()``; so `path` is either the whole download or left as it was.
+struct PrivateFileWriter {
+    let path: String
+    private let temporary: String
+    private let handle: FileHandle
+
+    init(path: String) throws {
+        self.path = path
+        let url = URL(fileURLWithPath: path)
+        temporary = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString.prefix(8)).part").path
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else {
+            throw CLIError(title: "Cannot write", detail: "\(path): \(String(cString: strerror(errno)))", exitCode: 1)
+        }
+        handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
     }
-    // An existing file keeps its mode on open: narrow it too.
-    fchmod(descriptor, 0o600)
-    let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-    handle.write(data)
-    try handle.synchronize()
+
+    mutating func write(_ bytes: some Collection<UInt8>) throws {
+        do {
+            try handle.write(contentsOf: Data(bytes))
+        } catch {
+            discard()
+            throw CLIError(title: "Cannot write", detail: "\(path): \(error.localizedDescription)", exitCode: 1)
+        }
+    }
+
+    func commit() throws {
+        do {
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            discard()
+            throw CLIError(title: "Cannot write", detail: "\(path): \(error.localizedDescription)", exitCode: 1)
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            discard()
+            throw CLIError(title: "Cannot write", detail: "\(path): \(reason)", exitCode: 1)
+        }
+    }
+
+    func discard() {
+        try? handle.close()
+        unlink(temporary)
+    }
 }
 
 /// Reads all of standard input as UTF-8 text.

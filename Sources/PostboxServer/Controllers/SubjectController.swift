@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import NIOCore
 import Postbox
-import ZIPFoundation
 
 /// Data-subject rights: `POST /v1/subjects/search`, `GET /v1/subjects/{id}`,
 /// `GET /v1/subjects/{id}/export`, `POST|DELETE /v1/subjects/{id}/restrict`,
@@ -101,15 +100,17 @@ struct SubjectController {
     /// Runs an export into a renderer and writes it to the client.
     typealias Producer = @Sendable (inout ExportSink) async throws -> Void
 
-    /// The response of an export: JSON and HTML are streamed as they are read; the zip (the
-    /// JSON document, the HTML page and the attachments as files) is assembled in memory first.
+    /// The response of an export, streamed as it is read. The zip (the JSON document, the HTML
+    /// page and the attachments as files) sends each attachment as it comes, stored as it is
+    /// (JPEG, PNG and PDF are compressed already); the two documents are kept until the end and
+    /// go last, deflated. So the server holds at most one attachment and the documents' text.
     func exportResponse(format: Format, name: String, produce: @escaping Producer) async throws -> Response {
         var headers: HTTPFields = [.cacheControl: "no-store"]
+        headers[.contentDisposition] = "attachment; filename=\"postbox-export-\(name).\(format.rawValue)\""
         switch format {
         case .json, .html:
             let json = format == .json
             headers[.contentType] = json ? ExportJSONRenderer().contentType : ExportHTMLRenderer().contentType
-            headers[.contentDisposition] = "attachment; filename=\"postbox-export-\(name).\(format.rawValue)\""
             return Response(
                 status: .ok, headers: headers,
                 body: ResponseBody { writer in
@@ -119,60 +120,79 @@ struct SubjectController {
                     try await sink.finish()
                 })
         case .zip:
-            var sink = ExportSink(renderers: [ExportJSONRenderer(embedsAttachments: false), ExportHTMLRenderer()], writer: nil)
-            try await produce(&sink)
-            let archive = try Archive(accessMode: .create)
-            for (file, bytes) in [("export.json", sink.collected[0]), ("export.html", sink.collected[1])] + sink.files {
-                let data = Data(bytes)
-                try archive.addEntry(
-                    with: file, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate,
-                    provider: { position, size in data.subdata(in: Int(position)..<Int(position) + size) })
-            }
-            guard let zipped = archive.data else { throw HTTPError(.internalServerError) }
             headers[.contentType] = "application/zip"
-            headers[.contentDisposition] = "attachment; filename=\"postbox-export-\(name).zip\""
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: zipped)))
+            let modified = Date()
+            return Response(
+                status: .ok, headers: headers,
+                body: ResponseBody { writer in
+                    var sink = ExportSink(
+                        renderers: [ExportJSONRenderer(embedsAttachments: false), ExportHTMLRenderer()], writer: writer,
+                        zip: ZipWriter(modified: modified))
+                    try await produce(&sink)
+                    try await sink.finish()
+                })
         }
     }
 }
 
-/// Renders export parts and either streams them to a response (one renderer) or collects
-/// them (one buffer per renderer, for the zip).
+/// Renders export parts and streams them to a response: one renderer's document as it is
+/// made, or a zip (``ZipWriter``) with the attachments as they come and every renderer's
+/// document at the end.
 struct ExportSink: ExportConsumer {
     var renderers: [any ExportRenderer]
-    var writer: (any ResponseBodyWriter)?
+    var writer: any ResponseBodyWriter
+    var zip: ZipWriter?
+    /// Each renderer's document so far (zip only).
     var collected: [[UInt8]]
-    /// Attachment files for the zip: path and bytes.
-    var files: [(String, [UInt8])] = []
     var pending: [UInt8] = []
     static let chunkSize = 64 * 1024
+    static let documentNames = ["export.json", "export.html"]
 
-    init(renderers: [any ExportRenderer], writer: (any ResponseBodyWriter)?) {
+    init(renderers: [any ExportRenderer], writer: any ResponseBodyWriter, zip: ZipWriter? = nil) {
+        precondition(zip == nil ? renderers.count == 1 : renderers.count <= Self.documentNames.count)
         self.renderers = renderers
         self.writer = writer
+        self.zip = zip
         collected = Array(repeating: [], count: renderers.count)
     }
 
     mutating func consume(_ part: ExportPart) async throws {
-        if writer == nil, case .attachment(let entry, let content) = part, let file = entry.file {
-            files.append((file, content))
+        if zip != nil, case .attachment(let entry, let content) = part, let file = entry.file {
+            pending += try zip!.header(
+                name: file, method: .stored, crc: ZipWriter.crc32(content), compressedSize: content.count, size: content.count)
+            try await flush()
+            try await write(content)
         }
         for index in renderers.indices {
             let bytes = try renderers[index].render(part)
-            if writer == nil { collected[index] += bytes } else { pending += bytes }
+            if zip == nil { pending += bytes } else { collected[index] += bytes }
         }
-        if writer != nil, pending.count >= Self.chunkSize { try await flush() }
+        if pending.count >= Self.chunkSize { try await flush() }
     }
 
     mutating func flush() async throws {
-        guard !pending.isEmpty, var writer else { return }
-        try await writer.write(ByteBuffer(bytes: pending))
-        self.writer = writer
+        guard !pending.isEmpty else { return }
+        try await write(pending)
         pending.removeAll(keepingCapacity: true)
     }
 
+    private mutating func write(_ bytes: [UInt8]) async throws {
+        try await writer.write(ByteBuffer(bytes: bytes))
+    }
+
     mutating func finish() async throws {
+        if zip != nil {
+            for (name, document) in Swift.zip(Self.documentNames, collected) {
+                let (deflated, crc) = try ZipWriter.deflate(document)
+                pending += try self.zip!.header(
+                    name: name, method: .deflated, crc: crc, compressedSize: deflated.count, size: document.count)
+                try await flush()
+                try await write(deflated)
+            }
+            collected = []
+            pending += self.zip!.finish()
+        }
         try await flush()
-        try await writer?.finish(nil)
+        try await writer.finish(nil)
     }
 }
