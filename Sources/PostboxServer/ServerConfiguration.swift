@@ -160,9 +160,16 @@ struct ServerConfiguration: Sendable, Equatable {
             throw ConfigurationError(
                 "no configuration at \(path); run `postbox-server init --data-dir \(dataDirectory)` first")
         }
+        // A file names only what it changes, at any depth: it is laid over the defaults, object
+        // by object (`{"tickets": {"reopenWindowDays": 7}}` keeps the other ticket settings).
+        guard let given = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw ConfigurationError("configuration \(path) is not valid: not a JSON object")
+        }
         let file: File
         do {
-            file = try JSONDecoder().decode(File.self, from: data)
+            let defaults = try JSONSerialization.jsonObject(with: JSONEncoder().encode(config.fileRepresentation))
+            let merged = Self.overlay(given, on: defaults as? [String: Any] ?? [:])
+            file = try JSONDecoder().decode(File.self, from: JSONSerialization.data(withJSONObject: merged))
         } catch {
             throw ConfigurationError("configuration \(path) is not valid: \(Self.describe(error))")
         }
@@ -286,6 +293,20 @@ struct ServerConfiguration: Sendable, Equatable {
             retention: retention, attachments: attachments, rateLimits: rateLimits, logLevel: logLevel.rawValue)
     }
 
+    /// `given` over `defaults`: objects are merged key by key, anything else (numbers,
+    /// strings, arrays, null) replaces the default.
+    static func overlay(_ given: [String: Any], on defaults: [String: Any]) -> [String: Any] {
+        var merged = defaults
+        for (key, value) in given {
+            if let inner = value as? [String: Any], let base = defaults[key] as? [String: Any] {
+                merged[key] = overlay(inner, on: base)
+            } else {
+                merged[key] = value
+            }
+        }
+        return merged
+    }
+
     private static func describe(_ error: any Error) -> String {
         switch error {
         case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
@@ -299,7 +320,7 @@ struct ServerConfiguration: Sendable, Equatable {
 }
 
 /// The configuration cannot be used; the message says what to fix.
-struct ConfigurationError: Error, CustomStringConvertible {
+struct ConfigurationError: Error, CustomStringConvertible, Equatable {
     let description: String
     init(_ description: String) { self.description = description }
 }

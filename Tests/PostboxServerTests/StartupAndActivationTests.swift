@@ -56,6 +56,36 @@ struct StartupAndActivationTests {
         }
     }
 
+    @Test func aConfigFileNamesOnlyWhatItChangesAtAnyDepth() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let config = freshConfig(dir)
+        _ = try await initialiseDataDirectory(config, adminLogin: "admin")
+        let file = config.dataDirectory.configFile
+        func load(_ json: String) throws -> ServerConfiguration {
+            try json.write(toFile: file, atomically: true, encoding: .utf8)
+            return try ServerConfiguration.load(dataDirectory: config.dataDirectory.path, environment: [:])
+        }
+        let loaded = try load(
+            #"{"tickets": {"reopenWindowDays": 7}, "store": {"synchronous": "NORMAL"}, "tls": {"staffClientCertificates": true}, "sessions": {"idleTimeoutMinutes": 5}}"#
+        )
+        let defaults = ServerConfiguration(dataDirectory: config.dataDirectory.path)
+        #expect(loaded.tickets.reopenWindowDays == 7)
+        #expect(loaded.tickets.rectificationWindowHours == defaults.tickets.rectificationWindowHours)
+        #expect(loaded.tickets.serviceNumberPrefix == defaults.tickets.serviceNumberPrefix)
+        #expect(loaded.store.synchronous == .normal)
+        #expect(loaded.store.maximumReaderCount == defaults.store.maximumReaderCount)
+        #expect(loaded.tls.staffClientCertificates && loaded.tls.certificateFile == defaults.tls.certificateFile)
+        #expect(loaded.sessions.idleTimeoutMinutes == 5 && loaded.sessions.absoluteTimeoutHours == 12)
+        #expect(loaded.port == defaults.port && loaded.passwordHashing == defaults.passwordHashing)
+        // An empty object is all defaults; a wrong value deep inside is named by its path.
+        #expect(try load("{}").tickets == defaults.tickets)
+        #expect(throws: ConfigurationError("configuration \(file) is not valid: bad value at tickets.reopenWindowDays")) {
+            try load(#"{"tickets": {"reopenWindowDays": "seven"}}"#)
+        }
+        #expect(throws: ConfigurationError("configuration \(file) is not valid: not a JSON object")) { try load("[1]") }
+    }
+
     @Test func serverRefusesAMissingAnInsecureOrAWrongKey() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
