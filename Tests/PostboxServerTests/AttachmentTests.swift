@@ -182,6 +182,23 @@ struct AttachmentTests {
             try rewritten.body.write(to: URL(fileURLWithPath: written))
             let checked = try await runProcess("/usr/bin/qpdf", ["--check", written])
             #expect(checked.status == 0, "qpdf --check: \(checked.stdout) \(checked.stderr)")
+
+            // A comment on the page keeps what it says, not who wrote it or when.
+            let annotated = try Self.fixture("claim-form-annotated.pdf")
+            let commented = try await upload(
+                server, ticket: ticket, annotated, type: "application/pdf", name: "Kommentiert.pdf", token: world.brokerA.token)
+            #expect(commented.status == 201)
+            #expect(try commented.json()["removedMetadata"] as? [String] == ["datetime", "text"])
+            let commentedID = try #require(try commented.json()["id"] as? String)
+            let kept = String(
+                decoding: try await server.client.send(
+                    .GET, server.url("/v1/attachments/\(commentedID)"), headers: server.bearer(world.brokerA.token)
+                ).body, as: UTF8.self)
+            let annotatedText = String(decoding: annotated, as: UTF8.self)
+            for gone in ["ZEBRA-ANNOT", "Erika Muster", "D:20261101"] {
+                #expect(annotatedText.contains(gone) && !kept.contains(gone), "\(gone)")
+            }
+            #expect(kept.contains("/Annots") && kept.contains("(Kratzer links)") && kept.contains("/Subtype /Text"))
         }
     }
 

@@ -283,7 +283,9 @@ public enum MetadataStripper {
 /// only the objects the document still reaches, so earlier revisions of an incrementally
 /// updated file, with their own metadata, are gone as well. Streams are copied as they are
 /// (pages are not re-encoded); the file identifier is derived from the content, not from the
-/// original's. Annotations, form fields, embedded files and images inside the PDF are kept.
+/// original's. Annotations keep their text but lose their authors and dates
+/// (``removeAnnotationAuthors(_:page:into:)``); form fields, embedded files and images inside
+/// the PDF are kept as they are.
 enum PDFRewriter {
     static func rewrite(_ bytes: [UInt8]) throws -> StrippedFile {
         var handle = qpdf_init()
@@ -327,6 +329,7 @@ enum PDFRewriter {
                 qpdf_oh_remove_key(pdf, holder, "/PieceInfo")
             }
         }
+        for page in holders.dropFirst() { Self.removeAnnotationAuthors(pdf, page: page, into: &removed) }
         if qpdf_has_error(pdf) == QPDF_TRUE { throw Self.failure(pdf) }
 
         guard qpdf_init_write_memory(pdf) & QPDF_ERRORS == 0 else { throw Self.failure(pdf) }
@@ -337,6 +340,27 @@ enum PDFRewriter {
         let written = Array(UnsafeBufferPointer(start: out, count: qpdf_get_buffer_length(pdf)))
         return StrippedFile(
             pieces: [.inserted(written)], removed: removed.sorted(), metadataRemoved: true)
+    }
+
+    /// A page's annotations (comments, highlights, stamps) keep what they say but lose who
+    /// made them and when: `/T` (the author, for every annotation but form fields, where it is
+    /// the field's name), `/M` and `/CreationDate`.
+    static func removeAnnotationAuthors(_ pdf: qpdf_data, page: qpdf_oh, into removed: inout Set<String>) {
+        guard qpdf_oh_has_key(pdf, page, "/Annots") == QPDF_TRUE else { return }
+        let annotations = qpdf_oh_get_key(pdf, page, "/Annots")
+        guard qpdf_oh_is_array(pdf, annotations) == QPDF_TRUE else { return }
+        for index in 0..<qpdf_oh_get_array_n_items(pdf, annotations) {
+            let annotation = qpdf_oh_get_array_item(pdf, annotations, index)
+            guard qpdf_oh_is_dictionary(pdf, annotation) == QPDF_TRUE else { continue }
+            let isField =
+                qpdf_oh_is_name_and_equals(pdf, qpdf_oh_get_key(pdf, annotation, "/Subtype"), "/Widget") == QPDF_TRUE
+                || qpdf_oh_has_key(pdf, annotation, "/FT") == QPDF_TRUE
+            for (key, kind) in [("/T", "text"), ("/M", "datetime"), ("/CreationDate", "datetime")]
+            where !(key == "/T" && isField) && qpdf_oh_has_key(pdf, annotation, key) == QPDF_TRUE {
+                qpdf_oh_remove_key(pdf, annotation, key)
+                removed.insert(kind)
+            }
+        }
     }
 
     /// Why qpdf refused the file, in words for the uploader (qpdf's own text names offsets and objects).
