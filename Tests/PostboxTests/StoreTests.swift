@@ -222,6 +222,41 @@ struct CheckpointerTests {
     }
 }
 
+extension CheckpointerTests {
+    /// The WAL file's size in bytes.
+    static func walSize(_ store: PostboxStore) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: store.path + "-wal"))?[.size] as? Int) ?? 0
+    }
+
+    @Test func anIdleWALIsTruncatedSoNoOldPageImagesStayInIt() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.remove() }
+        let store = temporary.store
+        let checkpointer = try store.makeCheckpointer()
+        let running = Task { try await checkpointer.run(every: .milliseconds(20), truncatingAfterIdle: .milliseconds(300)) }
+        defer { running.cancel() }
+        try await store.writer.write { db in
+            try db.execute(sql: "CREATE TABLE filler (x BLOB)")
+            for _ in 0..<200 { try db.execute(sql: "INSERT INTO filler VALUES (randomblob(3000))") }
+        }
+        #expect(Self.walSize(store) > 500_000)
+        // While writes keep coming (every 50 ms, less than the idle time) the WAL stays.
+        for _ in 0..<12 {
+            try await store.writer.write { db in try db.execute(sql: "INSERT INTO filler VALUES (randomblob(100))") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(Self.walSize(store) > 0)
+        // Idle: every frame is in the file by now, and the WAL is cut to nothing.
+        var waited = 0
+        while Self.walSize(store) > 0, waited < 250 {
+            try await Task.sleep(for: .milliseconds(20))
+            waited += 1
+        }
+        #expect(Self.walSize(store) == 0)
+        #expect(try await store.writer.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM filler") } == 212)
+    }
+}
+
 @Suite("Audit timestamps")
 struct AuditTimestampTests {
     @Test func formatIsUTCWithMillisecondsAsGRDBStoresDates() {

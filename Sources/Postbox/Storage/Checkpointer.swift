@@ -59,18 +59,36 @@ public final class Checkpointer: Sendable {
     /// Checkpoints every `interval` until the task is cancelled; the writer's automatic
     /// checkpoint waits for ``backstopPages`` meanwhile and is set back when this returns. A WAL
     /// truncation an erasure or purge still owes is done in the first round that can.
-    public func run(every interval: Duration) async throws {
+    ///
+    /// When nothing was written for `idle` and every frame is in the database file, the WAL is
+    /// truncated as well (once, without waiting): an idle server keeps no old page images in
+    /// it, including those of an erasure or purge run by another process (`postbox-server
+    /// purge`), whose owed truncation this process cannot know of. Under load the WAL is
+    /// reused from its start after each complete checkpoint, overwriting them.
+    public func run(every interval: Duration, truncatingAfterIdle idle: Duration = .seconds(2)) async throws {
         try await writer.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.backstopPages)")
         }
         defer {
             try? writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 1000") }
         }
+        var frames = 0
+        var unchangedSince = ContinuousClock.now
         while !Task.isCancelled {
             try await Task.sleep(for: interval)
             // A failed round (an operator command holding a lock) is simply tried again.
             if await settleOwedTruncation() { continue }
-            _ = try? await checkpoint()
+            guard let round = try? await checkpoint() else { continue }
+            if round.walFrames != frames {
+                frames = round.walFrames
+                unchangedSince = .now
+            } else if frames > 0, round.checkpointed == frames, ContinuousClock.now - unchangedSince >= idle,
+                (try? await connection.writeWithoutTransaction({ db in
+                    try PostboxStore.truncateWithoutWaiting(db, restoring: Self.busyTimeout)
+                })) != nil
+            {
+                frames = 0
+            }
         }
     }
 }
