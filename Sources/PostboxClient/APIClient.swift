@@ -132,12 +132,12 @@ struct APIClient {
                 }
                 throw problem(status, data)
             }
-            var file = try output.map { try PrivateFileWriter(path: $0) }
+            let file = try output.map { try PrivateFileWriter(path: $0) }
             var written = 0
             do {
                 for try await chunk in response.body {
-                    if file != nil {
-                        try file!.write(chunk.readableBytesView)
+                    if let file {
+                        try file.write(chunk.readableBytesView)
                     } else {
                         FileHandle.standardOutput.write(Data(chunk.readableBytesView))
                     }

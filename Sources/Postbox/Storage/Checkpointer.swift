@@ -61,10 +61,11 @@ public final class Checkpointer: Sendable {
     /// truncation an erasure or purge still owes is done in the first round that can.
     ///
     /// When nothing was written for `idle` and every frame is in the database file, the WAL is
-    /// truncated as well (once, without waiting): an idle server keeps no old page images in
-    /// it, including those of an erasure or purge run by another process (`postbox-server
-    /// purge`), whose owed truncation this process cannot know of. Under load the WAL is
-    /// reused from its start after each complete checkpoint, overwriting them.
+    /// truncated as well, without waiting (a reader in the way: the next round tries again; an
+    /// empty WAL: nothing is tried until the next write). So an idle server keeps no old page
+    /// images in it, including those of an erasure or purge run by another process
+    /// (`postbox-server purge`), whose owed truncation this process cannot know of. Under load
+    /// the WAL is reused from its start after each complete checkpoint, overwriting them.
     public func run(every interval: Duration, truncatingAfterIdle idle: Duration = .seconds(2)) async throws {
         try await writer.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.backstopPages)")

@@ -136,7 +136,7 @@ struct PrivateFileWriter {
         handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
     }
 
-    mutating func write(_ bytes: some Collection<UInt8>) throws {
+    func write(_ bytes: some Collection<UInt8>) throws {
         do {
             try handle.write(contentsOf: Data(bytes))
         } catch {
