@@ -57,12 +57,23 @@ struct APIClient {
         var attempt = 1
         while true {
             let (status, data, retryAfter) = try await sendOnce(method, path, body: body, contentType: contentType, headers: headers)
-            guard status == 503, attempt < Self.busyAttempts, Self.isBusy(data) else { return (status, data) }
-            let wait = min(max(retryAfter ?? 1, 1), Self.longestBusyWait)
-            FileHandle.standardError.write(Data("postbox: the server is busy; trying again in \(wait) s\n".utf8))
-            try await Task.sleep(for: .seconds(wait))
-            attempt += 1
+            guard try await Self.waitedForBusyServer(status, data, retryAfter: retryAfter, attempt: &attempt) else {
+                return (status, data)
+            }
         }
+    }
+
+    /// For an answer 503 `server-busy` with tries left: notes on stderr, waits its Retry-After
+    /// (at least 1 s, at most ``longestBusyWait``), counts the try and returns true.
+    private static func waitedForBusyServer(_ status: Int, _ data: Data, retryAfter: Int?, attempt: inout Int) async throws
+        -> Bool
+    {
+        guard status == 503, attempt < busyAttempts, isBusy(data) else { return false }
+        let wait = min(max(retryAfter ?? 1, 1), longestBusyWait)
+        FileHandle.standardError.write(Data("postbox: the server is busy; trying again in \(wait) s\n".utf8))
+        try await Task.sleep(for: .seconds(wait))
+        attempt += 1
+        return true
     }
 
     /// Whether a problem answer is `server-busy`.
@@ -123,13 +134,8 @@ struct APIClient {
                     throw CLIError(title: "Server unreachable", detail: Self.describe(error), exitCode: 69)
                 }
                 let status = Int(response.status.code)
-                if status == 503, attempt < Self.busyAttempts, Self.isBusy(data) {
-                    let wait = min(max(response.headers.first(name: "Retry-After").flatMap { Int($0) } ?? 1, 1), Self.longestBusyWait)
-                    FileHandle.standardError.write(Data("postbox: the server is busy; trying again in \(wait) s\n".utf8))
-                    try await Task.sleep(for: .seconds(wait))
-                    attempt += 1
-                    continue
-                }
+                let retryAfter = response.headers.first(name: "Retry-After").flatMap { Int($0) }
+                if try await Self.waitedForBusyServer(status, data, retryAfter: retryAfter, attempt: &attempt) { continue }
                 throw problem(status, data)
             }
             let file = try output.map { try PrivateFileWriter(path: $0) }
