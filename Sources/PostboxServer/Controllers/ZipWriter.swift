@@ -81,6 +81,8 @@ struct ZipWriter {
         else {
             throw Refused(description: "not a relative file name")
         }
+        // The name's length is a 16-bit field.
+        guard name.utf8.count <= 0xFFFF else { throw Refused(description: "a file name of 64 KiB or more") }
         guard UInt64(compressedSize) < Self.classicLimit, UInt64(size) < Self.classicLimit else {
             throw Refused(description: "an entry of 4 GiB or more")
         }
