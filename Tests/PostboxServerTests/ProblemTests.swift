@@ -43,6 +43,25 @@ struct ProblemTests {
         }
     }
 
+    /// A path the API has, asked with a method it does not answer, is 405 with `Allow`; a path it
+    /// does not have is 404; a matched route goes on to its handler whatever other routes exist.
+    @Test func aKnownPathWithAnotherMethodIs405NamingTheMethodsItAnswers() async throws {
+        try await TestServer.run { server in
+            let list = try await server.client.send(.DELETE, server.url("/v1/tickets"))
+            try expectProblem(list, status: 405, type: "method-not-allowed")
+            #expect(list.header("allow") == "GET, POST")
+            let thread = try await server.client.send(.PUT, server.url("/v1/tickets/0190a0b0-0000-7000-8000-000000000000/messages"))
+            try expectProblem(thread, status: 405, type: "method-not-allowed")
+            #expect(thread.header("allow") == "GET, POST")
+            try expectProblem(try await server.client.send(.GET, server.url("/v1/nothing-here")), status: 404, type: "not-found")
+            // Matched routes reach their handler (here: no session, 401), not the 405 check.
+            try expectProblem(try await server.client.send(.GET, server.url("/v1/tickets")), status: 401, type: "unauthorised")
+            try expectProblem(
+                try await server.client.send(.POST, server.url("/v1/tickets/0190a0b0-0000-7000-8000-000000000000/messages")),
+                status: 401, type: "unauthorised")
+        }
+    }
+
     @Test func malformedJSONIs400() async throws {
         try await TestServer.run { server in
             for bad in [Data(#"{"login": "#.utf8), Data([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d])] {

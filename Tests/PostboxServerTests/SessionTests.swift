@@ -88,6 +88,22 @@ struct SessionTests {
         }
     }
 
+    /// `Authorization: Bearer`: the scheme's name in any case, blanks around the token ignored;
+    /// another scheme, no token or no blank after the name is no session.
+    @Test func theBearerSchemeIsReadInAnyCaseAndNothingElseIs() async throws {
+        try await TestServer.run { server in
+            let token = try await server.adminToken()
+            for header in ["Bearer \(token)", "bearer \(token)", "BEARER   \(token) \t", "bEaReR \t\(token)"] {
+                let me = try await server.client.send(.GET, server.url("/v1/me"), headers: [("Authorization", header)])
+                #expect(me.status == 200, "\(header.replacingOccurrences(of: token, with: "TOKEN"))")
+            }
+            for header in ["Basic \(token)", "Bearer\(token)", "Bearer ", "Bearer", "Bearer x\(token)", "Bearers \(token)"] {
+                let me = try await server.client.send(.GET, server.url("/v1/me"), headers: [("Authorization", header)])
+                #expect(me.status == 401, "\(header.replacingOccurrences(of: token, with: "TOKEN"))")
+            }
+        }
+    }
+
     @Test func fiveFailuresLockTheLoginUntilTheLockTimeHasPassed() async throws {
         try await TestServer.run { server in
             let admin = try await server.adminToken()

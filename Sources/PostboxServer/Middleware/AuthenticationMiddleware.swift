@@ -31,8 +31,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         if let channel = request.headers[Self.channelHeader]?.lowercased(), ["web", "api", "cli"].contains(channel) {
             context.channel = channel
         }
-        if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
-            let token = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
+        if let header = request.headers[.authorization], let token = Self.bearerToken(in: header) {
             context.principal = try? await sessions.authenticate(token: token)
         } else if let token = request.cookies[Self.cookieName]?.value {
             if let principal = try? await sessions.authenticate(token: token) {
@@ -57,5 +56,24 @@ struct AuthenticationMiddleware: RouterMiddleware {
             }
         }
         return try await next(request, context)
+    }
+
+    /// The credentials of an `Authorization` header with the `Bearer` scheme (its name in any
+    /// case, RFC 9110 §11.1), without the blanks around them (empty when there are none); nil for
+    /// another scheme.
+    /// On every request, hence bytes rather than a lower-cased copy and Foundation's trimming.
+    static func bearerToken(in header: String) -> String? {
+        let bytes = header.utf8
+        let scheme = "bearer ".utf8
+        guard bytes.count >= scheme.count,
+            zip(bytes, scheme).allSatisfy({ byte, expected in
+                expected == UInt8(ascii: " ") ? byte == expected : byte | 0x20 == expected
+            })
+        else { return nil }
+        func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        var credentials = bytes.dropFirst(scheme.count)
+        while let first = credentials.first, isBlank(first) { credentials = credentials.dropFirst() }
+        while let last = credentials.last, isBlank(last) { credentials = credentials.dropLast() }
+        return String(Substring(credentials))
     }
 }

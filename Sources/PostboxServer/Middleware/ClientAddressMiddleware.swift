@@ -38,12 +38,13 @@ struct BodyLimitMiddleware: RouterMiddleware {
     let maxBytes: Int
     /// The limit of file uploads (`POST /v1/tickets/{id}/attachments`).
     let uploadMaxBytes: Int
+    /// The route of uploads, as the router names the route it matched (`:id` is written `{id}`).
+    static let uploadRoute = "/v1/tickets/{id}/attachments"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        let isUpload = request.method == .post && request.uri.path.hasPrefix("/v1/tickets/")
-            && request.uri.path.hasSuffix("/attachments")
+        let isUpload = request.method == .post && context.endpointPath == Self.uploadRoute
         let limit = isUpload ? uploadMaxBytes : maxBytes
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw HTTPError(.contentTooLarge)

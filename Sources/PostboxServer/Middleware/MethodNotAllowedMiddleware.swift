@@ -16,7 +16,10 @@ final class RouteTable: Sendable {
     func load(_ routes: [Router<PostboxRequestContext>.RouteDescription]) {
         var collected: [Pattern] = []
         for route in routes {
-            let segments = route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? nil : String($0) }
+            // Hummingbird names a parameter `{id}` (it is registered as `:id`).
+            let segments = route.path.description.split(separator: "/").map { segment -> String? in
+                segment.hasPrefix("{") || segment.hasPrefix(":") ? nil : String(segment)
+            }
             if let index = collected.firstIndex(where: { $0.segments == segments }) {
                 collected[index].methods.insert(route.method.rawValue)
             } else {
@@ -49,7 +52,10 @@ struct MethodNotAllowedMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        guard let methods = table.methods(for: request.uri.path), !methods.contains(request.method.rawValue),
+        // The router names the route it matched before the middleware runs: only a request it
+        // found no route for is looked up here.
+        guard context.endpointPath == nil, let methods = table.methods(for: request.uri.path),
+            !methods.contains(request.method.rawValue),
             !(request.method == .head && methods.contains("GET"))
         else { return try await next(request, context) }
         var response = Problem(
