@@ -94,6 +94,7 @@ func buildRouter(_ config: ServerConfiguration, dependencies: ServerDependencies
     router.add(middleware: ClientAddressMiddleware(anonymisation: config.ipAnonymisation))
     router.add(middleware: ProblemMiddleware())
     let routes = RouteTable()
+    let organisations = OrganisationNames(store: dependencies.store)
     router.add(middleware: MethodNotAllowedMiddleware(table: routes))
     router.add(
         middleware: BodyLimitMiddleware(
@@ -113,12 +114,12 @@ func buildRouter(_ config: ServerConfiguration, dependencies: ServerDependencies
     UserController(accounts: dependencies.accounts, audit: dependencies.audit).addRoutes(to: router)
     OrganisationController(accounts: dependencies.accounts).addRoutes(to: router)
     AuditController(audit: dependencies.audit).addRoutes(to: router)
-    ReferenceController(references: dependencies.references).addRoutes(to: router)
-    TicketController(tickets: dependencies.tickets).addRoutes(to: router)
+    ReferenceController(references: dependencies.references, organisations: organisations).addRoutes(to: router)
+    TicketController(tickets: dependencies.tickets, organisations: organisations).addRoutes(to: router)
     ClassificationController(maxLength: config.tickets.text.bodyMaxLength).addRoutes(to: router)
-    ReviewController(reviews: dependencies.reviews).addRoutes(to: router)
+    ReviewController(reviews: dependencies.reviews, organisations: organisations).addRoutes(to: router)
     SubjectController(subjects: dependencies.subjects).addRoutes(to: router)
-    AttachmentController(attachments: dependencies.attachments).addRoutes(to: router)
+    AttachmentController(attachments: dependencies.attachments, organisations: organisations).addRoutes(to: router)
     routes.load(router.routes)
     return router
 }

@@ -138,6 +138,7 @@ struct StaffCommandTests {
         let show = try await advisor.run(["tickets", "show", ticketID])
         #expect(show.stdout.contains("Kunde bittet um Rückruf."))
         #expect(show.stdout.contains("broker") && show.stdout.contains("web") && show.stdout.contains("127.0.0.0/24"))
+        #expect(show.stdout.contains(" · Makler Alpha GmbH · web · "), "the broker's firm by name")
         let replied = try await advisor.run(["tickets", "reply", ticketID, "--message", "Wir rufen morgen an."])
         #expect(replied.stdout.hasPrefix("sent message #2"))
         // Special categories: shown, and without a terminal to confirm on, not sent.

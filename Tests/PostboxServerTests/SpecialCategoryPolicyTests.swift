@@ -73,6 +73,7 @@ struct SpecialCategoryPolicyTests {
             #expect(queue.first?["text"] as? String == "Kunde ist gehbehindert, bitte Geduld.")
             #expect(queue.first?["authorRole"] as? String == "broker")
             #expect((queue.first?["origin"] as? [String: Any])?["organisationId"] as? String == world.orgA)
+            #expect((queue.first?["origin"] as? [String: Any])?["organisationName"] as? String == "Makler Alpha GmbH")
 
             // The access check comes before the policy: a broker of another firm who writes the same
             // text into this ticket, or into one that does not exist, learns only "not found".

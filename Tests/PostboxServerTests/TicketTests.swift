@@ -22,12 +22,17 @@ struct TicketTests {
             #expect(details["serviceNumber"] as? String == "SV-000001")
             #expect(details["email"] as? String == "maria@example.org")
             #expect((details["origin"] as? [String: Any])?["organisationId"] as? String == world.orgA)
+            #expect((details["origin"] as? [String: Any])?["organisationName"] as? String == "Makler Alpha GmbH")
 
             let ticketID = try await world.ticket(by: world.brokerA, kind: "referral", number: number,
                                                   subject: "Glasschaden", body: "Kunde bittet um Termin.")
             let queue = try await server.client.send(.GET, server.url("/v1/tickets"), headers: server.bearer(world.advisor.token))
             let queued = try #require(try queue.json()["items"] as? [[String: Any]])
             #expect(queued.contains { $0["id"] as? String == ticketID })
+            // Advisors see where an entry came from: the broker's organisation by id and name.
+            let queuedOrigin = queued.first { $0["id"] as? String == ticketID }?["origin"] as? [String: Any]
+            #expect(queuedOrigin?["organisationId"] as? String == world.orgA)
+            #expect(queuedOrigin?["organisationName"] as? String == "Makler Alpha GmbH")
 
             let answer = try await server.client.sendJSON(
                 .POST, server.url("/v1/tickets/\(ticketID)/messages"), ["body": "Termin am Montag um 9 Uhr."],
@@ -37,6 +42,11 @@ struct TicketTests {
             let afterAnswer = try await server.client.send(
                 .GET, server.url("/v1/tickets/\(ticketID)"), headers: server.bearer(world.advisor.token))
             #expect(try afterAnswer.json()["status"] as? String == "answered")
+            let advisorView = try await server.expectStatus(
+                200, try await server.client.send(
+                    .GET, server.url("/v1/tickets/\(ticketID)/messages"), headers: server.bearer(world.advisor.token)))
+            let origins = try #require(try advisorView.json()["items"] as? [[String: Any]]).map { $0["origin"] as? [String: Any] }
+            #expect(origins.map { $0?["organisationName"] as? String } == ["Makler Alpha GmbH", nil], "the advisor has none")
 
             // The member is linked to the referral's subject through the contract's policy number.
             let memberView = try await server.expectStatus(

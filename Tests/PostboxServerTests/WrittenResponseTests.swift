@@ -28,6 +28,9 @@ struct WrittenResponseTests {
         return try JSONSerialization.jsonObject(with: Data(json.bytes))
     }
 
+    /// Organisation names as `OrganisationNames` gives them; "org/1" has one that needs escaping.
+    static let organisations = ["org/1": "Makler \"Alpha\" & Söhne\tGmbH", "org/2": "unused"]
+
     func message(_ body: String, seq: Int, edited: Bool, revisions: Int) -> Message {
         let origin = Origin(
             authorID: seq.isMultiple(of: 2) ? "u-\(seq)" : nil, role: seq.isMultiple(of: 3) ? nil : .advisor,
@@ -50,7 +53,8 @@ struct WrittenResponseTests {
             userID: "u-2", login: "x", role: role, organisationID: nil, sessionID: "s", consentVersion: nil)
         let items = Self.awkward.enumerated().map { i, body in
             TicketController.MessageView(
-                message(body, seq: i + 1, edited: i.isMultiple(of: 3), revisions: i % 3), for: principal)
+                message(body, seq: i + 1, edited: i.isMultiple(of: 3), revisions: i % 3), for: principal,
+                organisations: Self.organisations)
         }
         for next in [nil, 7] {
             let page = TicketController.MessagePage(items: items, nextBefore: next)
@@ -75,7 +79,7 @@ struct WrittenResponseTests {
                     assigneeID: i.isMultiple(of: 2) ? "a-\(i)" : nil, title: title,
                     origin: message("", seq: i + 1, edited: false, revisions: 0).origin,
                     lastActivityAt: Date(timeIntervalSince1970: 1_795_200_000.25 + Double(i))),
-                for: principal)
+                for: principal, organisations: Self.organisations)
         }
         for cursor in [nil, "eyJ0IjoiMjAyNi0xMS0yMiJ9"] {
             let page = TicketController.TicketPage(items: items, nextCursor: cursor)
@@ -88,7 +92,10 @@ struct WrittenResponseTests {
     @Test func aPostAnswerWithFindingsReadsBackAsTheEncoders() throws {
         let principal = Principal(
             userID: "u-1", login: "x", role: .advisor, organisationID: "o", sessionID: "s", consentVersion: "1")
-        var view = TicketController.MessageView(message("Kunde ist schwerhörig 👂", seq: 1, edited: false, revisions: 0), for: principal)
+        var view = TicketController.MessageView(
+            message("Kunde ist schwerhörig 👂", seq: 1, edited: false, revisions: 0), for: principal,
+            organisations: Self.organisations)
+        #expect(view.origin?.organisationName == Self.organisations["org/1"])
         view.findings = [
             FindingView(Finding(category: .health, start: 10, end: 21, match: "schwerhörig", suggestion: "Bitte \"laut\" klingeln."), field: "body"),
             FindingView(Finding(category: .religiousBelief, start: 0, end: 3, match: "x\ny", suggestion: nil)),

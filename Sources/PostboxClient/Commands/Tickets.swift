@@ -92,12 +92,17 @@ extension PostboxCLI {
                 }
             }
 
-            /// `advisor 4f2a… · org 9c1e… · cli · 2026-11-22 13:05 · 127.0.0.0/24`
+            /// `broker 4f2a… · Makler Alpha GmbH · web · 2026-11-22 13:05 · 127.0.0.0/24` (the organisation
+            /// by name; by id, `org 9c1e…`, only from a server that does not send the name)
             static func origin(_ message: [String: Any]) -> String {
                 let origin = message["origin"] as? [String: Any]
                 var parts = [message["authorRole"] as? String ?? "?"]
                 if let author = origin?["authorId"] as? String { parts[0] += " \(author)" }
-                if let organisation = origin?["organisationId"] as? String { parts.append("org \(organisation)") }
+                if let name = origin?["organisationName"] as? String {
+                    parts.append(name)
+                } else if let organisation = origin?["organisationId"] as? String {
+                    parts.append("org \(organisation)")
+                }
                 if let channel = origin?["channel"] as? String { parts.append(channel) }
                 parts.append(Output.date(message["createdAt"]))
                 if let ip = origin?["ipPrefix"] as? String { parts.append(ip) }

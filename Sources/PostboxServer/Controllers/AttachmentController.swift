@@ -7,6 +7,7 @@ import Postbox
 /// `GET /v1/attachments/{id}` (the stripped file, streamed).
 struct AttachmentController {
     let attachments: AttachmentService
+    let organisations: OrganisationNames
 
     struct AttachmentView: ResponseEncodable {
         let id: String
@@ -25,7 +26,7 @@ struct AttachmentController {
         /// Findings in the file name (policy `warn`), in the answer to the uploader.
         var findings: [FindingView]?
 
-        init(_ a: Attachment, for principal: Principal) {
+        init(_ a: Attachment, for principal: Principal, organisations: [String: String]) {
             id = a.id
             ticketId = a.ticketID
             name = a.name
@@ -36,7 +37,7 @@ struct AttachmentController {
             specialCategories = a.categories.map(\.rawValue)
             authorRole = a.origin.role?.rawValue
             createdAt = a.origin.createdAt
-            origin = TicketController.seesOrigins(principal) ? OriginView(a.origin) : nil
+            origin = TicketController.seesOrigins(principal) ? OriginView(a.origin, organisations: organisations) : nil
         }
     }
 
@@ -63,14 +64,16 @@ struct AttachmentController {
                 fileName: request.headers[.contentDisposition].flatMap(Self.fileName),
                 content: Array(buffer.readableBytesView),
                 acknowledgeSpecialCategories: acknowledge, channel: context.channel, ipPrefix: context.clientIP)
-            var view = AttachmentView(attachment, for: principal)
+            let names = try await TicketController.organisationNames(organisations, [attachment.origin], for: principal)
+            var view = AttachmentView(attachment, for: principal, organisations: names)
             view.findings = findings.map(FindingView.init)
             return try view.created(request, context)
         }
         router.get("/v1/tickets/:id/attachments") { _, context -> Page in
             let principal = try context.requirePrincipal()
             let items = try await attachments.list(ticketID: try context.parameters.require("id"), by: principal)
-            return Page(items: items.map { AttachmentView($0, for: principal) })
+            let names = try await TicketController.organisationNames(organisations, items.lazy.map(\.origin), for: principal)
+            return Page(items: items.map { AttachmentView($0, for: principal, organisations: names) })
         }
         router.get("/v1/attachments/:id") { _, context -> Response in
             let principal = try context.requirePrincipal()

@@ -55,6 +55,7 @@ struct ClassificationController {
 /// `GET /v1/review`, `POST /v1/review/{id}`: the DPO's queue of flagged entries.
 struct ReviewController {
     let reviews: ReviewService
+    let organisations: OrganisationNames
 
     struct DecisionRequest: Decodable {
         let action: ReviewAction
@@ -80,7 +81,7 @@ struct ReviewController {
         let decidedBy: String?
         let decidedAt: Date?
 
-        init(_ i: ReviewItem) {
+        init(_ i: ReviewItem, organisations: [String: String]) {
             id = i.id
             objectType = i.objectType
             objectId = i.objectID
@@ -93,7 +94,7 @@ struct ReviewController {
             text = i.text
             authorId = i.authorID
             authorRole = i.authorRole
-            origin = i.origin.map(OriginView.init)
+            origin = i.origin.map { OriginView($0, organisations: organisations) }
             createdAt = i.createdAt
             decision = i.decision
             decidedBy = i.decidedBy
@@ -119,15 +120,17 @@ struct ReviewController {
                     status = parsed
                 }
             }
-            return Page(items: try await reviews.items(status: status, by: principal).map(ItemView.init))
+            let items = try await reviews.items(status: status, by: principal)
+            let names = try await organisations.names(for: items.lazy.compactMap(\.origin))
+            return Page(items: items.map { ItemView($0, organisations: names) })
         }
         router.post("/v1/review/:id") { request, context -> ItemView in
             let principal = try context.requirePrincipal()
             let body = try await request.decodeJSON(as: DecisionRequest.self, context: context)
-            return ItemView(
-                try await reviews.decide(
-                    id: try context.parameters.require("id"), action: body.action, reason: body.reason, by: principal,
-                    ipPrefix: context.clientIP))
+            let item = try await reviews.decide(
+                id: try context.parameters.require("id"), action: body.action, reason: body.reason, by: principal,
+                ipPrefix: context.clientIP)
+            return ItemView(item, organisations: try await organisations.names(for: item.origin.map { [$0] } ?? []))
         }
     }
 }

@@ -6,6 +6,7 @@ import Postbox
 /// `POST /v1/referrals` (broker), `GET /v1/referrals/{number}`.
 struct ReferenceController {
     let references: ReferenceService
+    let organisations: OrganisationNames
 
     struct ContractRequest: Decodable {
         struct HolderRequest: Decodable {
@@ -158,11 +159,12 @@ struct ReferenceController {
             let referral = try await references.referral(
                 number: try context.parameters.require("number"), by: principal, ipPrefix: context.clientIP)
             let d = referral.details
+            let names = try await organisations.names(for: [referral.origin])
             return ReferralView(
                 number: referral.number, serviceNumber: referral.serviceNumber, organisationId: referral.organisationID,
                 surname: d.surname, phone: d.phone, licensePlate: d.licensePlate, policyNumber: d.policyNumber,
                 firstName: d.firstName, email: d.email, damageType: d.damageType, remarks: d.remarks,
-                consent: d.consent, origin: OriginView(referral.origin))
+                consent: d.consent, origin: OriginView(referral.origin, organisations: names))
         }
     }
 }
@@ -172,14 +174,18 @@ struct OriginView: Encodable {
     let authorId: String?
     let role: String?
     let organisationId: String?
+    /// The name of the organisation (a broker's firm), so that nobody has to look the id up.
+    let organisationName: String?
     let channel: String
     let ipPrefix: String?
     let createdAt: Date
 
-    init(_ origin: Origin) {
+    /// - Parameter organisations: names by id (``OrganisationNames``).
+    init(_ origin: Origin, organisations: [String: String]) {
         authorId = origin.authorID
         role = origin.role?.rawValue
         organisationId = origin.organisationID
+        organisationName = origin.organisationID.flatMap { organisations[$0] }
         channel = origin.channel
         ipPrefix = origin.ipPrefix
         createdAt = origin.createdAt

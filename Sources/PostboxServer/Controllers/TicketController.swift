@@ -5,6 +5,7 @@ import Postbox
 /// Tickets and messages. Origins are shown to advisors and the DPO; revisions to the DPO only.
 struct TicketController {
     let tickets: TicketService
+    let organisations: OrganisationNames
 
     struct OpenRequest: Decodable {
         struct Reference: Decodable {
@@ -60,7 +61,7 @@ struct TicketController {
         let lastActivityAt: Date
         let origin: OriginView?
 
-        init(_ t: Ticket, for principal: Principal) {
+        init(_ t: Ticket, for principal: Principal, organisations: [String: String]) {
             id = t.id
             reference = .init(kind: t.referenceKind.rawValue, number: t.referenceNumber)
             subject = t.title
@@ -68,7 +69,7 @@ struct TicketController {
             assigneeId = t.assigneeID
             createdAt = t.origin.createdAt
             lastActivityAt = t.lastActivityAt
-            origin = TicketController.seesOrigins(principal) ? OriginView(t.origin) : nil
+            origin = TicketController.seesOrigins(principal) ? OriginView(t.origin, organisations: organisations) : nil
         }
     }
 
@@ -96,7 +97,7 @@ struct TicketController {
         /// Findings with suggestions, in the answer to the writer (policy `warn` or `hold`).
         var findings: [FindingView]?
 
-        init(_ m: Message, for principal: Principal) {
+        init(_ m: Message, for principal: Principal, organisations: [String: String]) {
             id = m.id
             ticketId = m.ticketID
             seq = m.seq
@@ -107,7 +108,7 @@ struct TicketController {
             editedAt = m.editedAt
             specialCategories = m.categories.map(\.rawValue)
             held = m.held
-            origin = TicketController.seesOrigins(principal) ? OriginView(m.origin) : nil
+            origin = TicketController.seesOrigins(principal) ? OriginView(m.origin, organisations: organisations) : nil
             revisions =
                 principal.role == .dpo
                 ? m.revisions.map { .init(body: $0.body, reason: $0.reason, revisedBy: $0.revisedBy, createdAt: $0.createdAt) }
@@ -134,6 +135,13 @@ struct TicketController {
 
     static func seesOrigins(_ principal: Principal) -> Bool { principal.role == .advisor || principal.role == .dpo }
 
+    /// Names of the organisations in `origins`, read only for a principal who sees origins.
+    static func organisationNames(
+        _ names: OrganisationNames, _ origins: some Sequence<Origin>, for principal: Principal
+    ) async throws -> [String: String] {
+        seesOrigins(principal) ? try await names.names(for: origins) : [:]
+    }
+
     func addRoutes(to router: Router<PostboxRequestContext>) {
         router.post("/v1/tickets") { request, context -> Response in
             let principal = try context.requirePrincipal()
@@ -142,8 +150,10 @@ struct TicketController {
                 referenceKind: body.reference.kind, referenceNumber: body.reference.number, subject: body.subject,
                 body: body.body, acknowledgeSpecialCategories: body.acknowledgeSpecialCategories ?? false, by: principal,
                 channel: context.channel, ipPrefix: context.clientIP)
+            let names = try await Self.organisationNames(organisations, [ticket.origin, message.origin], for: principal)
             return try Opened(
-                ticket: TicketView(ticket, for: principal), message: MessageView(message, for: principal),
+                ticket: TicketView(ticket, for: principal, organisations: names),
+                message: MessageView(message, for: principal, organisations: names),
                 findings: findings.map(FindingView.init)
             ).created(request, context)
         }
@@ -160,13 +170,16 @@ struct TicketController {
             let page = try await tickets.list(
                 by: principal, status: status, cursor: query["cursor"].map(String.init),
                 limit: try Self.intParameter(query["limit"], name: "limit", default: 20))
-            return TicketPage(items: page.tickets.map { TicketView($0, for: principal) }, nextCursor: page.next)
+            let names = try await Self.organisationNames(organisations, page.tickets.lazy.map(\.origin), for: principal)
+            return TicketPage(
+                items: page.tickets.map { TicketView($0, for: principal, organisations: names) }, nextCursor: page.next)
         }
         router.get("/v1/tickets/:id") { _, context -> TicketView in
             let principal = try context.requirePrincipal()
             let ticket = try await tickets.ticket(
                 id: try context.parameters.require("id"), by: principal, ipPrefix: context.clientIP)
-            return TicketView(ticket, for: principal)
+            let names = try await Self.organisationNames(organisations, [ticket.origin], for: principal)
+            return TicketView(ticket, for: principal, organisations: names)
         }
         router.patch("/v1/tickets/:id") { request, context -> TicketView in
             let principal = try context.requirePrincipal()
@@ -181,7 +194,8 @@ struct TicketController {
             let ticket = try await tickets.update(
                 id: try context.parameters.require("id"), status: body.status, assigneeID: assignee,
                 by: principal, ipPrefix: context.clientIP)
-            return TicketView(ticket, for: principal)
+            let names = try await Self.organisationNames(organisations, [ticket.origin], for: principal)
+            return TicketView(ticket, for: principal, organisations: names)
         }
         router.post("/v1/tickets/:id/messages") { request, context -> Response in
             let principal = try context.requirePrincipal()
@@ -190,7 +204,8 @@ struct TicketController {
                 ticketID: try context.parameters.require("id"), body: body.body,
                 acknowledgeSpecialCategories: body.acknowledgeSpecialCategories ?? false, by: principal,
                 channel: context.channel, ipPrefix: context.clientIP)
-            var view = MessageView(message, for: principal)
+            let names = try await Self.organisationNames(organisations, [message.origin], for: principal)
+            var view = MessageView(message, for: principal, organisations: names)
             view.findings = findings.map(FindingView.init)
             return try view.created(request, context)
         }
@@ -208,7 +223,9 @@ struct TicketController {
                 ticketID: try context.parameters.require("id"), before: before, limit: limit, by: principal,
                 ipPrefix: context.clientIP)
             let next = messages.count == limit ? messages.first.map(\.seq).flatMap { $0 > 1 ? $0 : nil } : nil
-            return MessagePage(items: messages.map { MessageView($0, for: principal) }, nextBefore: next)
+            let names = try await Self.organisationNames(organisations, messages.lazy.map(\.origin), for: principal)
+            return MessagePage(
+                items: messages.map { MessageView($0, for: principal, organisations: names) }, nextBefore: next)
         }
         router.patch("/v1/messages/:id") { request, context -> MessageView in
             let principal = try context.requirePrincipal()
@@ -217,7 +234,8 @@ struct TicketController {
                 messageID: try context.parameters.require("id"), body: body.body, reason: body.reason,
                 acknowledgeSpecialCategories: body.acknowledgeSpecialCategories ?? false, by: principal,
                 channel: context.channel, ipPrefix: context.clientIP)
-            var view = MessageView(message, for: principal)
+            let names = try await Self.organisationNames(organisations, [message.origin], for: principal)
+            var view = MessageView(message, for: principal, organisations: names)
             view.findings = findings.map(FindingView.init)
             return view
         }

@@ -68,6 +68,7 @@ extension OriginView: JSONWritable {
         json.member("authorId", authorId)
         json.member("role", role)
         json.member("organisationId", organisationId)
+        json.member("organisationName", organisationName)
         json.member("channel", channel)
         json.member("ipPrefix", ipPrefix)
         json.member("createdAt", createdAt)
