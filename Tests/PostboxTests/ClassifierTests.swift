@@ -85,6 +85,19 @@ struct ClassifierTests {
         #expect(result.findings.last?.suggestion == "Kunde braucht etwas länger, um die Tür zu öffnen.")
     }
 
+    /// Doubled letters fold to one, also at a word's edges: the finding still covers all of them.
+    @Test func offsetsCoverDoubledLettersAtTheEdgesOfAWord() {
+        let text = "Der Kunde ist schwerhhörigg und Diabetikerr."
+        let result = classifier.classify(text)
+        let scalars = Array(text.unicodeScalars)
+        #expect(result.findings.map(\.match) == ["schwerhhörigg", "Diabetikerr"])
+        #expect(result.findings.map(\.start) == [14, 32])
+        #expect(result.findings.map(\.end) == [27, 43])
+        for finding in result.findings {
+            #expect(String(String.UnicodeScalarView(scalars[finding.start..<finding.end])) == finding.match)
+        }
+    }
+
     @Test func englishTextGetsEnglishSuggestions() {
         let result = classifier.classify("Customer is hard of hearing, ring twice.")
         #expect(result.categories == [.health])

@@ -325,7 +325,7 @@ public final class SpecialCategoryClassifier: Sendable {
             if ruleIDs.isEmpty { continue }
             if (hit.firstToken...hit.lastToken).contains(where: { masked[$0] }) { continue }
             if hit.firstToken > 0, tokenRoles[hit.firstToken - 1] & RoleBit.title != 0,
-                original.scalar(Int(folded.origin[folded.tokens[hit.firstToken].lowerBound])).properties.isUppercase
+                original.scalar(folded.originalStart(token: hit.firstToken)).properties.isUppercase
             {
                 continue  // a name after a title ("Herr Krebs")
             }
@@ -401,11 +401,11 @@ public final class SpecialCategoryClassifier: Sendable {
         // Two-letter forms only in capitals: "AG" is a firm, "aG" a disability mark.
         let form = folded.tokens[suffix]
         if form.count <= 2 {
-            let range = Int(folded.origin[form.lowerBound])..<Int(folded.originEnd[form.upperBound - 1])
+            let range = folded.originalRange(tokens: suffix, suffix)
             if !original.allScalars(range, { !$0.properties.isLowercase }) { return false }
         }
         for token in hit.firstToken..<suffix {
-            let first = original.scalar(Int(folded.origin[folded.tokens[token].lowerBound]))
+            let first = original.scalar(folded.originalStart(token: token))
             if !first.properties.isUppercase && !("0"..."9").contains(first) { return false }
         }
         return true

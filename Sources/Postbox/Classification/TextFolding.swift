@@ -7,10 +7,10 @@
 struct FoldedText {
     /// Folded bytes: `a-z`, `0-9` and `0x20`.
     private(set) var bytes: [UInt8] = []
-    /// For each folded byte, the offset of the original scalar it came from.
-    private(set) var origin: [Int32] = []
-    /// For each folded byte, the offset just after the last original scalar it stands for.
-    private(set) var originEnd: [Int32] = []
+    /// For each token, the offset of the original scalar its first byte came from.
+    private(set) var tokenOrigin: [Int32] = []
+    /// For each token, the offset just after the last original scalar its last byte stands for.
+    private(set) var tokenOriginEnd: [Int32] = []
     /// Tokens as half-open byte ranges.
     private(set) var tokens: [Range<Int>] = []
     /// For each folded byte inside a token, the token's index (-1 on spaces).
@@ -34,36 +34,37 @@ struct FoldedText {
         var tokens: [Range<Int>] = []
         var sentenceOfToken: [Int32] = []
         var sentenceIsQuestion = [false]
-        var origin: [Int32] = []
-        var originEnd: [Int32] = []
+        var tokenOrigin: [Int32] = []
+        var tokenOriginEnd: [Int32] = []
         var tokenIndex: [Int32] = []
         // The per-byte and per-token arrays are written in place, uninitialised until written;
-        // locals inside the closures avoid dynamic exclusivity checks.
+        // locals inside the closures avoid dynamic exclusivity checks. The way back to the
+        // original is kept per token (every use starts or ends at a token's edge), not per byte.
         bytes = [UInt8](unsafeUninitializedCapacity: capacity) { out, outCount in
-            origin = [Int32](unsafeUninitializedCapacity: capacity) { from, fromCount in
-                originEnd = [Int32](unsafeUninitializedCapacity: capacity) { to, toCount in
-                    tokenIndex = [Int32](unsafeUninitializedCapacity: capacity) { tokenOf, tokenOfCount in
-                        tokens = [Range<Int>](unsafeUninitializedCapacity: tokenCapacity) { tokens, tokensCount in
-                            sentenceOfToken = [Int32](unsafeUninitializedCapacity: tokenCapacity) { sentences, sentencesCount in
+            tokenIndex = [Int32](unsafeUninitializedCapacity: capacity) { tokenOf, tokenOfCount in
+                tokens = [Range<Int>](unsafeUninitializedCapacity: tokenCapacity) { tokens, tokensCount in
+                    sentenceOfToken = [Int32](unsafeUninitializedCapacity: tokenCapacity) { sentences, sentencesCount in
+                        tokenOrigin = [Int32](unsafeUninitializedCapacity: tokenCapacity) { from, fromCount in
+                            tokenOriginEnd = [Int32](unsafeUninitializedCapacity: tokenCapacity) { to, toCount in
                                 let (count, tokenCount) = text.withUTF8 { utf8 in
                                     Self.fold(
-                                        utf8, out: out, from: from, to: to, tokenOf: tokenOf, tokens: tokens,
+                                        utf8, out: out, tokenOf: tokenOf, tokens: tokens, tokenFrom: from, tokenTo: to,
                                         sentenceOfToken: sentences, sentenceIsQuestion: &sentenceIsQuestion)
                                 }
                                 tokenOfCount = count
-                                sentencesCount = tokenCount
+                                toCount = tokenCount
                             }
-                            tokensCount = sentenceOfToken.count
+                            fromCount = tokenOriginEnd.count
                         }
+                        sentencesCount = tokenOriginEnd.count
                     }
-                    toCount = tokenIndex.count
+                    tokensCount = tokenOriginEnd.count
                 }
-                fromCount = tokenIndex.count
             }
             outCount = tokenIndex.count
         }
-        self.origin = origin
-        self.originEnd = originEnd
+        self.tokenOrigin = tokenOrigin
+        self.tokenOriginEnd = tokenOriginEnd
         self.tokenIndex = tokenIndex
         self.tokens = tokens
         self.sentenceOfToken = sentenceOfToken
@@ -71,15 +72,17 @@ struct FoldedText {
     }
 
     /// The folding pass: reads the UTF-8 (valid, as every Swift string's) scalar by scalar and
-    /// writes the folded bytes with their maps; returns how many bytes it wrote.
+    /// writes the folded bytes with their maps; returns how many bytes and tokens it wrote.
     private static func fold(
         _ utf8: UnsafeBufferPointer<UInt8>, out: UnsafeMutableBufferPointer<UInt8>,
-        from: UnsafeMutableBufferPointer<Int32>, to: UnsafeMutableBufferPointer<Int32>,
         tokenOf: UnsafeMutableBufferPointer<Int32>, tokens: UnsafeMutableBufferPointer<Range<Int>>,
+        tokenFrom: UnsafeMutableBufferPointer<Int32>, tokenTo: UnsafeMutableBufferPointer<Int32>,
         sentenceOfToken: UnsafeMutableBufferPointer<Int32>, sentenceIsQuestion: inout [Bool]
     ) -> (bytes: Int, tokens: Int) {
         var count = 0
         var tokenCount = 0
+        // Just after the last scalar that gave the open token a letter.
+        var letterEnd: Int32 = 0
         var sentence: Int32 = 0
         var index: Int32 = 0
         var tokenStart = -1
@@ -127,15 +130,15 @@ struct FoldedText {
             if first == 0 {
                 if tokenStart >= 0 {
                     tokens[tokenCount] = tokenStart..<count
+                    tokenTo[tokenCount] = letterEnd
                     tokenCount &+= 1
                     tokenStart = -1
                     out[count] = Self.space
-                    from[count] = index
-                    to[count] = index &+ 1
                     tokenOf[count] = -1
                     count &+= 1
                 }
             } else {
+                letterEnd = index &+ 1
                 var letter = first
                 while letter != 0 {
                     if tokenStart < 0 {
@@ -151,18 +154,14 @@ struct FoldedText {
                         }
                         tokenStart = count
                         sentenceOfToken[tokenCount] = sentence
+                        tokenFrom[tokenCount] = index
                         out[count] = letter
-                        from[count] = index
-                        to[count] = index &+ 1
                         tokenOf[count] = Int32(truncatingIfNeeded: tokenCount)
                         count &+= 1
                     } else if letter >= 0x61, out[count &- 1] == letter {
                         // Doubled letters are written once ("opperiert" and "operiert" fold alike).
-                        to[count &- 1] = index &+ 1
                     } else {
                         out[count] = letter
-                        from[count] = index
-                        to[count] = index &+ 1
                         tokenOf[count] = Int32(truncatingIfNeeded: tokenCount)
                         count &+= 1
                     }
@@ -175,6 +174,7 @@ struct FoldedText {
         if question { sentenceIsQuestion[Int(sentence)] = true }
         if tokenStart >= 0 {
             tokens[tokenCount] = tokenStart..<count
+            tokenTo[tokenCount] = letterEnd
             tokenCount &+= 1
         } else if count > 0, out[count &- 1] == Self.space {
             count &-= 1
@@ -241,8 +241,11 @@ struct FoldedText {
 
     /// The original scalar range of tokens `first...last`.
     func originalRange(tokens first: Int, _ last: Int) -> Range<Int> {
-        Int(origin[tokens[first].lowerBound])..<Int(originEnd[tokens[last].upperBound - 1])
+        Int(tokenOrigin[first])..<Int(tokenOriginEnd[last])
     }
+
+    /// The offset of the original scalar token `token` starts with.
+    func originalStart(token: Int) -> Int { Int(tokenOrigin[token]) }
 }
 
 /// The original text by Unicode scalar offset, for what only a hit needs (case checks, the
