@@ -17,7 +17,11 @@ public final class OrganisationNames: Sendable {
     }
 
     /// The names of the organisations `origins` name (an id with no organisation is left out).
-    public func names(for origins: some Sequence<Origin>) async throws -> [String: String] {
+    ///
+    /// Does not throw: the names decorate answers that often follow a committed write (a post,
+    /// a review decision), which must not turn into an error the client would retry. Should
+    /// the read fail, the names it was to find are left out; the origins keep their ids.
+    public func names(for origins: some Sequence<Origin>) async -> [String: String] {
         var found: [String: String] = [:]
         var missing: [String] = []
         known.withLock { known in
@@ -30,13 +34,14 @@ public final class OrganisationNames: Sendable {
             }
         }
         guard !missing.isEmpty else { return found }
-        let read = try await store.readStatement { [missing] db in
+        let read = try? await store.readStatement { [missing] db in
             let placeholders = Array(repeating: "?", count: missing.count).joined(separator: ", ")
             return try Row.fetchAll(
                 db, sql: "SELECT id, name FROM organisations WHERE id IN (\(placeholders))",
                 arguments: StatementArguments(missing)
             ).map { row -> (String, String) in (row[0], row[1]) }
         }
+        guard let read else { return found }
         known.withLock { known in
             for (id, name) in read { known[id] = name }
         }

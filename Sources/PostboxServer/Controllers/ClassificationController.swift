@@ -121,7 +121,7 @@ struct ReviewController {
                 }
             }
             let items = try await reviews.items(status: status, by: principal)
-            let names = try await organisations.names(for: items.lazy.compactMap(\.origin))
+            let names = await organisations.names(for: items.lazy.compactMap(\.origin))
             return Page(items: items.map { ItemView($0, organisations: names) })
         }
         router.post("/v1/review/:id") { request, context -> ItemView in
@@ -130,7 +130,7 @@ struct ReviewController {
             let item = try await reviews.decide(
                 id: try context.parameters.require("id"), action: body.action, reason: body.reason, by: principal,
                 ipPrefix: context.clientIP)
-            return ItemView(item, organisations: try await organisations.names(for: item.origin.map { [$0] } ?? []))
+            return ItemView(item, organisations: await organisations.names(for: item.origin.map { [$0] } ?? []))
         }
     }
 }

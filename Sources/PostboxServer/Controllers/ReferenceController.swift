@@ -159,7 +159,7 @@ struct ReferenceController {
             let referral = try await references.referral(
                 number: try context.parameters.require("number"), by: principal, ipPrefix: context.clientIP)
             let d = referral.details
-            let names = try await organisations.names(for: [referral.origin])
+            let names = await organisations.names(for: [referral.origin])
             return ReferralView(
                 number: referral.number, serviceNumber: referral.serviceNumber, organisationId: referral.organisationID,
                 surname: d.surname, phone: d.phone, licensePlate: d.licensePlate, policyNumber: d.policyNumber,
