@@ -64,7 +64,7 @@ struct AttachmentController {
                 fileName: request.headers[.contentDisposition].flatMap(Self.fileName),
                 content: Array(buffer.readableBytesView),
                 acknowledgeSpecialCategories: acknowledge, channel: context.channel, ipPrefix: context.clientIP)
-            let names = await TicketController.organisationNames(organisations, [attachment.origin], for: principal)
+            let names = await organisations.names(for: [attachment.origin], shownTo: principal)
             var view = AttachmentView(attachment, for: principal, organisations: names)
             view.findings = findings.map(FindingView.init)
             return try view.created(request, context)
@@ -72,7 +72,7 @@ struct AttachmentController {
         router.get("/v1/tickets/:id/attachments") { _, context -> Page in
             let principal = try context.requirePrincipal()
             let items = try await attachments.list(ticketID: try context.parameters.require("id"), by: principal)
-            let names = await TicketController.organisationNames(organisations, items.lazy.map(\.origin), for: principal)
+            let names = await organisations.names(for: items.lazy.map(\.origin), shownTo: principal)
             return Page(items: items.map { AttachmentView($0, for: principal, organisations: names) })
         }
         router.get("/v1/attachments/:id") { _, context -> Response in

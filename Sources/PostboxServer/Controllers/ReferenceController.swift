@@ -169,6 +169,13 @@ struct ReferenceController {
     }
 }
 
+extension OrganisationNames {
+    /// Names of the organisations in `origins`, read only for a principal who sees origins.
+    func names(for origins: some Sequence<Origin>, shownTo principal: Principal) async -> [String: String] {
+        TicketController.seesOrigins(principal) ? await names(for: origins) : [:]
+    }
+}
+
 /// The origin of an entry as advisors and the DPO see it.
 struct OriginView: Encodable {
     let authorId: String?

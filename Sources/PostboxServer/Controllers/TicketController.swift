@@ -135,13 +135,6 @@ struct TicketController {
 
     static func seesOrigins(_ principal: Principal) -> Bool { principal.role == .advisor || principal.role == .dpo }
 
-    /// Names of the organisations in `origins`, read only for a principal who sees origins.
-    static func organisationNames(
-        _ names: OrganisationNames, _ origins: some Sequence<Origin>, for principal: Principal
-    ) async -> [String: String] {
-        seesOrigins(principal) ? await names.names(for: origins) : [:]
-    }
-
     func addRoutes(to router: Router<PostboxRequestContext>) {
         router.post("/v1/tickets") { request, context -> Response in
             let principal = try context.requirePrincipal()
@@ -150,7 +143,7 @@ struct TicketController {
                 referenceKind: body.reference.kind, referenceNumber: body.reference.number, subject: body.subject,
                 body: body.body, acknowledgeSpecialCategories: body.acknowledgeSpecialCategories ?? false, by: principal,
                 channel: context.channel, ipPrefix: context.clientIP)
-            let names = await Self.organisationNames(organisations, [ticket.origin, message.origin], for: principal)
+            let names = await organisations.names(for: [ticket.origin, message.origin], shownTo: principal)
             return try Opened(
                 ticket: TicketView(ticket, for: principal, organisations: names),
                 message: MessageView(message, for: principal, organisations: names),
@@ -170,7 +163,7 @@ struct TicketController {
             let page = try await tickets.list(
                 by: principal, status: status, cursor: query["cursor"].map(String.init),
                 limit: try Self.intParameter(query["limit"], name: "limit", default: 20))
-            let names = await Self.organisationNames(organisations, page.tickets.lazy.map(\.origin), for: principal)
+            let names = await organisations.names(for: page.tickets.lazy.map(\.origin), shownTo: principal)
             return TicketPage(
                 items: page.tickets.map { TicketView($0, for: principal, organisations: names) }, nextCursor: page.next)
         }
@@ -178,7 +171,7 @@ struct TicketController {
             let principal = try context.requirePrincipal()
             let ticket = try await tickets.ticket(
                 id: try context.parameters.require("id"), by: principal, ipPrefix: context.clientIP)
-            let names = await Self.organisationNames(organisations, [ticket.origin], for: principal)
+            let names = await organisations.names(for: [ticket.origin], shownTo: principal)
             return TicketView(ticket, for: principal, organisations: names)
         }
         router.patch("/v1/tickets/:id") { request, context -> TicketView in
@@ -194,7 +187,7 @@ struct TicketController {
             let ticket = try await tickets.update(
                 id: try context.parameters.require("id"), status: body.status, assigneeID: assignee,
                 by: principal, ipPrefix: context.clientIP)
-            let names = await Self.organisationNames(organisations, [ticket.origin], for: principal)
+            let names = await organisations.names(for: [ticket.origin], shownTo: principal)
             return TicketView(ticket, for: principal, organisations: names)
         }
         router.post("/v1/tickets/:id/messages") { request, context -> Response in
@@ -204,7 +197,7 @@ struct TicketController {
                 ticketID: try context.parameters.require("id"), body: body.body,
                 acknowledgeSpecialCategories: body.acknowledgeSpecialCategories ?? false, by: principal,
                 channel: context.channel, ipPrefix: context.clientIP)
-            let names = await Self.organisationNames(organisations, [message.origin], for: principal)
+            let names = await organisations.names(for: [message.origin], shownTo: principal)
             var view = MessageView(message, for: principal, organisations: names)
             view.findings = findings.map(FindingView.init)
             return try view.created(request, context)
@@ -223,7 +216,7 @@ struct TicketController {
                 ticketID: try context.parameters.require("id"), before: before, limit: limit, by: principal,
                 ipPrefix: context.clientIP)
             let next = messages.count == limit ? messages.first.map(\.seq).flatMap { $0 > 1 ? $0 : nil } : nil
-            let names = await Self.organisationNames(organisations, messages.lazy.map(\.origin), for: principal)
+            let names = await organisations.names(for: messages.lazy.map(\.origin), shownTo: principal)
             return MessagePage(
                 items: messages.map { MessageView($0, for: principal, organisations: names) }, nextBefore: next)
         }
@@ -234,7 +227,7 @@ struct TicketController {
                 messageID: try context.parameters.require("id"), body: body.body, reason: body.reason,
                 acknowledgeSpecialCategories: body.acknowledgeSpecialCategories ?? false, by: principal,
                 channel: context.channel, ipPrefix: context.clientIP)
-            let names = await Self.organisationNames(organisations, [message.origin], for: principal)
+            let names = await organisations.names(for: [message.origin], shownTo: principal)
             var view = MessageView(message, for: principal, organisations: names)
             view.findings = findings.map(FindingView.init)
             return view
