@@ -9,6 +9,9 @@ struct AttachmentController {
     let attachments: AttachmentService
     let organisations: OrganisationNames
 
+    /// The upload route; `BodyLimitMiddleware` gives it the larger limit.
+    static let uploadRoute: RouterPath = "/v1/tickets/:id/attachments"
+
     struct AttachmentView: ResponseEncodable {
         let id: String
         let ticketId: String
@@ -46,7 +49,7 @@ struct AttachmentController {
     }
 
     func addRoutes(to router: Router<PostboxRequestContext>) {
-        router.post("/v1/tickets/:id/attachments") { request, context -> Response in
+        router.post(Self.uploadRoute) { request, context -> Response in
             let principal = try context.requirePrincipal()
             let ticketID = try context.parameters.require("id")
             // Refuse before reading a large body.

@@ -38,8 +38,8 @@ struct BodyLimitMiddleware: RouterMiddleware {
     let maxBytes: Int
     /// The limit of file uploads (`POST /v1/tickets/{id}/attachments`).
     let uploadMaxBytes: Int
-    /// The route of uploads, as the router names the route it matched (`:id` is written `{id}`).
-    static let uploadRoute = "/v1/tickets/{id}/attachments"
+    /// The upload route as the router names the route it matched.
+    static let uploadRoute = AttachmentController.uploadRoute.description
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response

@@ -16,10 +16,8 @@ final class RouteTable: Sendable {
     func load(_ routes: [Router<PostboxRequestContext>.RouteDescription]) {
         var collected: [Pattern] = []
         for route in routes {
-            // Hummingbird names a parameter `{id}` (it is registered as `:id`).
-            let segments = route.path.description.split(separator: "/").map { segment -> String? in
-                segment.hasPrefix("{") || segment.hasPrefix(":") ? nil : String(segment)
-            }
+            // Hummingbird describes a parameter registered as `:id` as `{id}`.
+            let segments = route.path.description.split(separator: "/").map { $0.hasPrefix("{") ? nil : String($0) }
             if let index = collected.firstIndex(where: { $0.segments == segments }) {
                 collected[index].methods.insert(route.method.rawValue)
             } else {
