@@ -2,14 +2,18 @@ import Testing
 
 @testable import Postbox
 
-/// The automaton against the obvious search, on texts long enough to be walked as two halves
+/// The automaton against the obvious search, on texts long enough to be walked as four parts
 /// and short enough to be walked as one, over a tiny alphabet so that patterns overlap a lot.
 @Suite("Aho–Corasick automaton")
 struct AhoCorasickTests {
-    static let letters: [UInt8] = Array("ab ".utf8)
+    /// Patterns with one digit, texts with that digit and one no pattern has (the two must not
+    /// be confused); every fourth round, patterns with all ten digits (a row longer than 32).
+    static let patternBytes: [UInt8] = Array("ab 9".utf8)
+    static let textBytes: [UInt8] = Array("ab 19".utf8)
+    static let allDigits: [UInt8] = Array("ab 0123456789".utf8)
 
-    static func randomBytes(_ count: Int, _ generator: inout SeededGenerator) -> [UInt8] {
-        (0..<count).map { _ in letters.randomElement(using: &generator)! }
+    static func randomBytes(_ count: Int, from bytes: [UInt8], _ generator: inout SeededGenerator) -> [UInt8] {
+        (0..<count).map { _ in bytes.randomElement(using: &generator)! }
     }
 
     /// Every (pattern, end) where the pattern occurs in the text read with a space before and
@@ -34,16 +38,20 @@ struct AhoCorasickTests {
     @Test func findsExactlyWhatTheObviousSearchFindsInOrderOfEnd() {
         var generator = SeededGenerator(seed: 0x5EED)  // the same texts on every run
         for round in 0..<40 {
+            let alphabet = round % 4 == 3 ? Self.allDigits : Self.patternBytes
+            let textAlphabet = round % 4 == 3 ? Self.allDigits : Self.textBytes
             var patterns: [[UInt8]] = []
             while patterns.count < 30 {
-                let pattern = Self.randomBytes(Int.random(in: 1...(round % 2 == 0 ? 4 : 9), using: &generator), &generator)
+                let length = Int.random(in: 1...(round % 2 == 0 ? 4 : 9), using: &generator)
+                let pattern = Self.randomBytes(length, from: alphabet, &generator)
                 // No pattern is only spaces (the scan's documented precondition).
                 if pattern.contains(where: { $0 != 0x20 }), !patterns.contains(pattern) { patterns.append(pattern) }
             }
             let automaton = AhoCorasick(patterns: patterns)
-            // Lengths from empty to far beyond four times the longest pattern (the split walk).
-            for length in [0, 1, 2, 7, 35, 36, 37, 38, 100, 257, 1024] {
-                let text = Self.randomBytes(length, &generator)
+            // Lengths from empty to far beyond eight times the longest pattern (four walks),
+            // and around that limit.
+            for length in [0, 1, 2, 7, 31, 32, 33, 34, 35, 71, 72, 73, 74, 75, 76, 100, 257, 1024, 1031] {
+                let text = Self.randomBytes(length, from: textAlphabet, &generator)
                 let found = Self.scanned(automaton, text)
                 let ends = found.map { $0[1] }
                 #expect(ends == ends.sorted(), "round \(round), length \(length): not in order of end")
@@ -55,11 +63,11 @@ struct AhoCorasickTests {
         }
     }
 
-    @Test func anOccurrenceAcrossTheMiddleOfALongTextIsFoundOnce() {
+    @Test func anOccurrenceAcrossWhereTheWalksMeetIsFoundOnce() {
         let pattern = Array(" abba ".utf8)
         let automaton = AhoCorasick(patterns: [Array("ab".utf8), pattern])
-        // A 200-byte text with " abba " placed across every position around its middle.
-        for offset in 90...106 {
+        // A 200-byte text (four walks) with " abba " placed at every position.
+        for offset in 0...194 {
             var text = [UInt8](repeating: 0x20, count: 200)
             text.replaceSubrange(offset..<offset + 6, with: pattern)
             let found = Self.scanned(automaton, text)

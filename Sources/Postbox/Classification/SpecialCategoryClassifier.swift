@@ -265,7 +265,6 @@ public final class SpecialCategoryClassifier: Sendable {
         let hits = foundHits
         let occurrences = foundOccurrences.sorted { $0.token < $1.token }
         let tokenRoles = roles
-        var original = OriginalScalars(text)
 
         // 2. Neutral phrases mask the tokens they cover.
         var maskedTokens = [Bool](repeating: false, count: folded.tokens.count)
@@ -325,16 +324,16 @@ public final class SpecialCategoryClassifier: Sendable {
             if ruleIDs.isEmpty { continue }
             if (hit.firstToken...hit.lastToken).contains(where: { masked[$0] }) { continue }
             if hit.firstToken > 0, tokenRoles[hit.firstToken - 1] & RoleBit.title != 0,
-                original.scalar(folded.originalStart(token: hit.firstToken)).properties.isUppercase
+                folded.firstScalar(token: hit.firstToken).properties.isUppercase
             {
                 continue  // a name after a title ("Herr Krebs")
             }
             if isStreet(folded, token: hit.lastToken) { continue }
-            if isFirmName(folded, hit, tokenRoles, &original) { continue }
+            if isFirmName(folded, hit, tokenRoles) { continue }
             for ruleID in ruleIDs {
                 let rule = rules[ruleID]
                 if !rule.block.isEmpty, occurs(rule.block, near: hit.firstToken, hit.firstToken, within: 0) { continue }
-                if !caseMatches(rule.caseRule, folded, hit, &original) { continue }
+                if !caseMatches(rule.caseRule, folded, hit) { continue }
                 if !rule.unless.isEmpty, occurs(rule.unless, near: hit.firstToken, hit.lastToken) { continue }
                 switch rule.strength {
                 case .strong:
@@ -364,7 +363,7 @@ public final class SpecialCategoryClassifier: Sendable {
                     findings.append(
                         Finding(
                             category: category, start: range.lowerBound, end: range.upperBound,
-                            match: original.string(range), suggestion: suggestion))
+                            match: folded.original(tokens: hit.firstToken, hit.lastToken), suggestion: suggestion))
                 }
             }
         }
@@ -393,7 +392,7 @@ public final class SpecialCategoryClassifier: Sendable {
     /// Capitalised words right before a legal form are a firm's name ("Werkstatt Krebs GmbH",
     /// "Blind & Partner KG"): the hit's words and those up to the legal form (at most two more)
     /// start with a capital letter.
-    private func isFirmName(_ folded: FoldedText, _ hit: Hit, _ roles: [UInt8], _ original: inout OriginalScalars) -> Bool {
+    private func isFirmName(_ folded: FoldedText, _ hit: Hit, _ roles: [UInt8]) -> Bool {
         let limit = min(roles.count - 1, hit.lastToken + 3)
         guard hit.lastToken < limit,
             let suffix = (hit.lastToken + 1...limit).first(where: { roles[$0] & RoleBit.company != 0 })
@@ -401,27 +400,23 @@ public final class SpecialCategoryClassifier: Sendable {
         // Two-letter forms only in capitals: "AG" is a firm, "aG" a disability mark.
         let form = folded.tokens[suffix]
         if form.count <= 2 {
-            let range = folded.originalRange(tokens: suffix, suffix)
-            if !original.allScalars(range, { !$0.properties.isLowercase }) { return false }
+            if folded.originalScalars(tokens: suffix, suffix).contains(where: \.properties.isLowercase) { return false }
         }
         for token in hit.firstToken..<suffix {
-            let first = original.scalar(folded.originalStart(token: token))
+            let first = folded.firstScalar(token: token)
             if !first.properties.isUppercase && !("0"..."9").contains(first) { return false }
         }
         return true
     }
 
-    private func caseMatches(_ rule: CaseRule, _ folded: FoldedText, _ hit: Hit, _ original: inout OriginalScalars)
-        -> Bool
-    {
+    private func caseMatches(_ rule: CaseRule, _ folded: FoldedText, _ hit: Hit) -> Bool {
         switch rule {
         case .any:
             return true
         case .upper:
-            let range = folded.originalRange(tokens: hit.firstToken, hit.lastToken)
-            return original.allScalars(range) { !$0.properties.isLowercase }
+            return !folded.originalScalars(tokens: hit.firstToken, hit.lastToken).contains(where: \.properties.isLowercase)
         case .exact(let expected):
-            return original.string(folded.originalRange(tokens: hit.firstToken, hit.lastToken)) == expected
+            return folded.original(tokens: hit.firstToken, hit.lastToken) == expected
         }
     }
 

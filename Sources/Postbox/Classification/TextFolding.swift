@@ -7,10 +7,8 @@
 struct FoldedText {
     /// Folded bytes: `a-z`, `0-9` and `0x20`.
     private(set) var bytes: [UInt8] = []
-    /// For each token, the offset of the original scalar its first byte came from.
-    private(set) var tokenOrigin: [Int32] = []
-    /// For each token, the offset just after the last original scalar its last byte stands for.
-    private(set) var tokenOriginEnd: [Int32] = []
+    /// For each token, where it came from in the original.
+    private(set) var origins: [TokenOrigin] = []
     /// Tokens as half-open byte ranges.
     private(set) var tokens: [Range<Int>] = []
     /// For each folded byte inside a token, the token's index (-1 on spaces).
@@ -24,8 +22,17 @@ struct FoldedText {
 
     static let space: UInt8 = 0x20
 
+    /// Where a token came from: from its first original scalar (the one its first byte came
+    /// from) to just after the last one its last byte stands for, as scalar offsets (what a
+    /// finding reports) and as UTF-8 offsets (to read the original without counting scalars).
+    struct TokenOrigin {
+        var scalarStart: Int32
+        var scalarEnd: Int32
+        var utf8Start: Int32
+        var utf8End: Int32
+    }
+
     init(_ text: String) {
-        self.text = text
         var text = text
         // Every scalar folds to at most as many bytes as its UTF-8 form (ä: 2 → "ae").
         let capacity = text.utf8.count + 1
@@ -34,37 +41,43 @@ struct FoldedText {
         var tokens: [Range<Int>] = []
         var sentenceOfToken: [Int32] = []
         var sentenceIsQuestion = [false]
-        var tokenOrigin: [Int32] = []
-        var tokenOriginEnd: [Int32] = []
-        var tokenIndex: [Int32] = []
+        var origins: [TokenOrigin] = []
         // The per-byte and per-token arrays are written in place, uninitialised until written;
         // locals inside the closures avoid dynamic exclusivity checks. The way back to the
         // original is kept per token (every use starts or ends at a token's edge), not per byte.
         bytes = [UInt8](unsafeUninitializedCapacity: capacity) { out, outCount in
-            tokenIndex = [Int32](unsafeUninitializedCapacity: capacity) { tokenOf, tokenOfCount in
-                tokens = [Range<Int>](unsafeUninitializedCapacity: tokenCapacity) { tokens, tokensCount in
-                    sentenceOfToken = [Int32](unsafeUninitializedCapacity: tokenCapacity) { sentences, sentencesCount in
-                        tokenOrigin = [Int32](unsafeUninitializedCapacity: tokenCapacity) { from, fromCount in
-                            tokenOriginEnd = [Int32](unsafeUninitializedCapacity: tokenCapacity) { to, toCount in
-                                let (count, tokenCount) = text.withUTF8 { utf8 in
-                                    Self.fold(
-                                        utf8, out: out, tokenOf: tokenOf, tokens: tokens, tokenFrom: from, tokenTo: to,
-                                        sentenceOfToken: sentences, sentenceIsQuestion: &sentenceIsQuestion)
-                                }
-                                tokenOfCount = count
-                                toCount = tokenCount
-                            }
-                            fromCount = tokenOriginEnd.count
+            tokens = [Range<Int>](unsafeUninitializedCapacity: tokenCapacity) { tokens, tokensCount in
+                sentenceOfToken = [Int32](unsafeUninitializedCapacity: tokenCapacity) { sentences, sentencesCount in
+                    origins = [TokenOrigin](unsafeUninitializedCapacity: tokenCapacity) { origins, originsCount in
+                        let (count, tokenCount) = text.withUTF8 { utf8 in
+                            Self.fold(
+                                utf8, out: out, tokens: tokens, origins: origins,
+                                sentenceOfToken: sentences, sentenceIsQuestion: &sentenceIsQuestion)
                         }
-                        sentencesCount = tokenOriginEnd.count
+                        outCount = count
+                        originsCount = tokenCount
                     }
-                    tokensCount = tokenOriginEnd.count
+                    sentencesCount = origins.count
                 }
+                tokensCount = origins.count
             }
-            outCount = tokenIndex.count
         }
-        self.tokenOrigin = tokenOrigin
-        self.tokenOriginEnd = tokenOriginEnd
+        // Tokens are separated by exactly one space, so a byte's token is the number of spaces
+        // before it: one branch-free pass after the fold, which then has a store less per byte.
+        let tokenIndex = bytes.withUnsafeBufferPointer { folded in
+            [Int32](unsafeUninitializedCapacity: folded.count) { tokenOf, initialized in
+                var token: Int32 = 0
+                for i in folded.indices {
+                    let isSpace: Int32 = folded[i] == Self.space ? 1 : 0
+                    tokenOf[i] = token | (0 &- isSpace)
+                    token &+= isSpace
+                }
+                initialized = folded.count
+            }
+        }
+        // `withUTF8` left `text` native UTF-8, so offsets into its UTF-8 view cost nothing.
+        self.text = text
+        self.origins = origins
         self.tokenIndex = tokenIndex
         self.tokens = tokens
         self.sentenceOfToken = sentenceOfToken
@@ -75,14 +88,14 @@ struct FoldedText {
     /// writes the folded bytes with their maps; returns how many bytes and tokens it wrote.
     private static func fold(
         _ utf8: UnsafeBufferPointer<UInt8>, out: UnsafeMutableBufferPointer<UInt8>,
-        tokenOf: UnsafeMutableBufferPointer<Int32>, tokens: UnsafeMutableBufferPointer<Range<Int>>,
-        tokenFrom: UnsafeMutableBufferPointer<Int32>, tokenTo: UnsafeMutableBufferPointer<Int32>,
+        tokens: UnsafeMutableBufferPointer<Range<Int>>, origins: UnsafeMutableBufferPointer<TokenOrigin>,
         sentenceOfToken: UnsafeMutableBufferPointer<Int32>, sentenceIsQuestion: inout [Bool]
     ) -> (bytes: Int, tokens: Int) {
         var count = 0
         var tokenCount = 0
-        // Just after the last scalar that gave the open token a letter.
+        // Just after the last scalar that gave the open token a letter (scalar and UTF-8 offset).
         var letterEnd: Int32 = 0
+        var letterEndUTF8 = 0
         var sentence: Int32 = 0
         var index: Int32 = 0
         var tokenStart = -1
@@ -91,90 +104,116 @@ struct FoldedText {
         var position = 0
         let length = utf8.count
         let asciiFold = Self.asciiTable
+
+        // The open token's last letter, kept in a register instead of read back from `out`.
+        var previous: UInt8 = 0
+
+        /// Writes `letter`, the open token's next byte. Doubled letters are written once
+        /// ("opperiert" and "operiert" fold alike): the byte is written either way and kept only
+        /// if it does not repeat the one before, without a branch (repeats are not predictable).
+        @inline(__always) func append(_ letter: UInt8) {
+            let repeated = (previous == letter ? 1 : 0) & (letter >= 0x61 ? 1 : 0)
+            previous = letter
+            out[count] = letter
+            count &+= 1 &- repeated
+        }
+        /// Opens a token with `letter` from the scalar at UTF-8 offset `start`; a sentence break
+        /// seen since the last token starts a new sentence.
+        @inline(__always) func open(_ letter: UInt8, at start: Int) {
+            if pendingBreak {
+                if question { sentenceIsQuestion[Int(sentence)] = true }
+                if tokenCount > 0 {
+                    sentenceIsQuestion.append(false)
+                    sentence &+= 1
+                }
+                pendingBreak = false
+                question = false
+            }
+            tokenStart = count
+            sentenceOfToken[tokenCount] = sentence
+            origins[tokenCount].scalarStart = index
+            origins[tokenCount].utf8Start = Int32(truncatingIfNeeded: start)
+            previous = letter
+            out[count] = letter
+            count &+= 1
+        }
+        @inline(__always) func close() {
+            guard tokenStart >= 0 else { return }
+            tokens[tokenCount] = tokenStart..<count
+            origins[tokenCount].scalarEnd = letterEnd
+            origins[tokenCount].utf8End = Int32(truncatingIfNeeded: letterEndUTF8)
+            tokenCount &+= 1
+            tokenStart = -1
+            out[count] = Self.space
+            count &+= 1
+        }
+
         while position < length {
-            // The letters this scalar folds to (0, 1 or 2), or a separator.
             let lead = utf8[position]
-            var first: UInt8 = 0
-            var second: UInt8 = 0
-            if lead < 0x80 {
+            let folded = asciiFold[Int(lead)]
+            if folded < Self.breakMark {
+                // An ASCII letter or digit, and the rest of the ASCII word in a loop of its own:
+                // most text is this, and the loop's one branch is taken until the word ends.
+                if tokenStart < 0 { open(folded, at: position) } else { append(folded) }
                 position &+= 1
-                let folded = asciiFold[Int(lead)]
-                if folded < Self.breakMark {
-                    first = folded
-                } else if folded != Self.otherMark {
+                index &+= 1
+                while position < length {
+                    let letter = asciiFold[Int(utf8[position])]
+                    if letter >= Self.breakMark { break }
+                    append(letter)
+                    position &+= 1
+                    index &+= 1
+                }
+                letterEnd = index
+                letterEndUTF8 = position
+                continue
+            }
+            if lead < 0x80 {
+                // ASCII punctuation, blanks and controls.
+                position &+= 1
+                index &+= 1
+                close()
+                if folded != Self.otherMark {
                     pendingBreak = true
                     if folded == Self.questionMark { question = true }
                 }
-            } else {
-                var value: UInt32
-                if lead < 0xE0 {
-                    value = UInt32(lead & 0x1F) << 6 | UInt32(utf8[position &+ 1] & 0x3F)
-                    position &+= 2
-                } else if lead < 0xF0 {
-                    value = UInt32(lead & 0x0F) << 12 | UInt32(utf8[position &+ 1] & 0x3F) << 6
-                        | UInt32(utf8[position &+ 2] & 0x3F)
-                    position &+= 3
-                } else {
-                    value = UInt32(lead & 0x07) << 18 | UInt32(utf8[position &+ 1] & 0x3F) << 12
-                        | UInt32(utf8[position &+ 2] & 0x3F) << 6 | UInt32(utf8[position &+ 3] & 0x3F)
-                    position &+= 4
-                }
-                switch Self.fold(value) {
-                case .none: break
-                case .one(let b): first = b
-                case .two(let a, let b):
-                    first = a
-                    second = b
-                }
+                continue
             }
-            if first == 0 {
-                if tokenStart >= 0 {
-                    tokens[tokenCount] = tokenStart..<count
-                    tokenTo[tokenCount] = letterEnd
-                    tokenCount &+= 1
-                    tokenStart = -1
-                    out[count] = Self.space
-                    tokenOf[count] = -1
-                    count &+= 1
-                }
+            // A multi-byte scalar: the letters it folds to (0, 1 or 2), or a separator.
+            let start = position
+            var value: UInt32
+            if lead < 0xE0 {
+                value = UInt32(lead & 0x1F) << 6 | UInt32(utf8[position &+ 1] & 0x3F)
+                position &+= 2
+            } else if lead < 0xF0 {
+                value = UInt32(lead & 0x0F) << 12 | UInt32(utf8[position &+ 1] & 0x3F) << 6
+                    | UInt32(utf8[position &+ 2] & 0x3F)
+                position &+= 3
             } else {
+                value = UInt32(lead & 0x07) << 18 | UInt32(utf8[position &+ 1] & 0x3F) << 12
+                    | UInt32(utf8[position &+ 2] & 0x3F) << 6 | UInt32(utf8[position &+ 3] & 0x3F)
+                position &+= 4
+            }
+            switch Self.fold(value) {
+            case .none:
+                close()
+            case .one(let a):
+                if tokenStart < 0 { open(a, at: start) } else { append(a) }
                 letterEnd = index &+ 1
-                var letter = first
-                while letter != 0 {
-                    if tokenStart < 0 {
-                        // A sentence break seen since the last token starts a new sentence.
-                        if pendingBreak {
-                            if question { sentenceIsQuestion[Int(sentence)] = true }
-                            if tokenCount > 0 {
-                                sentenceIsQuestion.append(false)
-                                sentence &+= 1
-                            }
-                            pendingBreak = false
-                            question = false
-                        }
-                        tokenStart = count
-                        sentenceOfToken[tokenCount] = sentence
-                        tokenFrom[tokenCount] = index
-                        out[count] = letter
-                        tokenOf[count] = Int32(truncatingIfNeeded: tokenCount)
-                        count &+= 1
-                    } else if letter >= 0x61, out[count &- 1] == letter {
-                        // Doubled letters are written once ("opperiert" and "operiert" fold alike).
-                    } else {
-                        out[count] = letter
-                        tokenOf[count] = Int32(truncatingIfNeeded: tokenCount)
-                        count &+= 1
-                    }
-                    letter = second
-                    second = 0
-                }
+                letterEndUTF8 = position
+            case .two(let a, let b):
+                if tokenStart < 0 { open(a, at: start) } else { append(a) }
+                append(b)
+                letterEnd = index &+ 1
+                letterEndUTF8 = position
             }
             index &+= 1
         }
         if question { sentenceIsQuestion[Int(sentence)] = true }
         if tokenStart >= 0 {
             tokens[tokenCount] = tokenStart..<count
-            tokenTo[tokenCount] = letterEnd
+            origins[tokenCount].scalarEnd = letterEnd
+            origins[tokenCount].utf8End = Int32(truncatingIfNeeded: letterEndUTF8)
             tokenCount &+= 1
         } else if count > 0, out[count &- 1] == Self.space {
             count &-= 1
@@ -183,13 +222,15 @@ struct FoldedText {
     }
 
     /// What each ASCII byte folds to: a lower-case letter or digit, or one of the marks below.
+    /// Bytes from 0x80 on (UTF-8 lead and continuation bytes) are `otherMark`, so that the ASCII
+    /// word loop stops at them and the scalar is decoded.
     static let breakMark: UInt8 = 0xFD
     static let questionMark: UInt8 = 0xFE
     static let otherMark: UInt8 = 0xFF
     /// Allocated once and never freed or written after, so reading it from any thread is safe.
     private nonisolated(unsafe) static let asciiTable: UnsafeBufferPointer<UInt8> = {
-        let table = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 128)
-        for b in 0..<128 {
+        let table = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 256)
+        for b in 0..<256 {
             table[b] =
                 switch b {
                 case 0x41...0x5A: UInt8(b + 0x20)
@@ -239,61 +280,28 @@ struct FoldedText {
         FoldedText(pattern).bytes
     }
 
-    /// The original scalar range of tokens `first...last`.
+    /// The original scalar range of tokens `first...last` (offsets as a finding reports them).
     func originalRange(tokens first: Int, _ last: Int) -> Range<Int> {
-        Int(tokenOrigin[first])..<Int(tokenOriginEnd[last])
+        Int(origins[first].scalarStart)..<Int(origins[last].scalarEnd)
     }
 
-    /// The offset of the original scalar token `token` starts with.
-    func originalStart(token: Int) -> Int { Int(tokenOrigin[token]) }
-}
-
-/// The original text by Unicode scalar offset, for what only a hit needs (case checks, the
-/// matched text). One pass over the UTF-8 records where each scalar starts, the first time a
-/// hit asks; the scalars themselves are decoded from the UTF-8 where they are needed.
-struct OriginalScalars {
-    /// UTF-8 offset of each scalar, then the UTF-8 length.
-    private var starts: [Int32] = []
-    private var utf8: [UInt8] = []
-    let text: String
-
-    init(_ text: String) { self.text = text }
-
-    private mutating func prepare() {
-        guard starts.isEmpty else { return }
-        utf8 = Array(text.utf8)
-        // Every offset is written and the count moves on only at a scalar's first byte (not a
-        // continuation byte `10xxxxxx`): no branch per byte.
-        starts = utf8.withUnsafeBufferPointer { utf8 in
-            [Int32](unsafeUninitializedCapacity: utf8.count + 1) { starts, initialized in
-                var count = 0
-                for offset in utf8.indices {
-                    starts[count] = Int32(truncatingIfNeeded: offset)
-                    count &+= utf8[offset] & 0xC0 != 0x80 ? 1 : 0
-                }
-                starts[count] = Int32(truncatingIfNeeded: utf8.count)
-                initialized = count &+ 1
-            }
-        }
+    /// The original scalars of tokens `first...last`.
+    func originalScalars(tokens first: Int, _ last: Int) -> Substring.UnicodeScalarView {
+        let utf8 = text.utf8
+        let from = utf8.index(utf8.startIndex, offsetBy: Int(origins[first].utf8Start))
+        let to = utf8.index(utf8.startIndex, offsetBy: Int(origins[last].utf8End))
+        // Both offsets are where a scalar starts (or the end), so no index is rounded.
+        return text.unicodeScalars[from..<to]
     }
 
-    /// The scalar at scalar offset `index`.
-    mutating func scalar(_ index: Int) -> Unicode.Scalar {
-        prepare()
-        var bytes = utf8[Int(starts[index])..<Int(starts[index + 1])].makeIterator()
-        var decoder = UTF8()
-        if case .scalarValue(let scalar) = decoder.decode(&bytes) { return scalar }
-        return "\u{FFFD}"
+    /// The original text of tokens `first...last`.
+    func original(tokens first: Int, _ last: Int) -> String {
+        String(originalScalars(tokens: first, last))
     }
 
-    /// Whether every scalar in `range` satisfies `predicate`.
-    mutating func allScalars(_ range: Range<Int>, _ predicate: (Unicode.Scalar) -> Bool) -> Bool {
-        range.allSatisfy { predicate(scalar($0)) }
-    }
-
-    /// The original text of scalars `range`.
-    mutating func string(_ range: Range<Int>) -> String {
-        prepare()
-        return String(decoding: utf8[Int(starts[range.lowerBound])..<Int(starts[range.upperBound])], as: UTF8.self)
+    /// The original scalar token `token` starts with.
+    func firstScalar(token: Int) -> Unicode.Scalar {
+        let utf8 = text.utf8
+        return text.unicodeScalars[utf8.index(utf8.startIndex, offsetBy: Int(origins[token].utf8Start))]
     }
 }
