@@ -98,6 +98,26 @@ struct ClassifierTests {
         }
     }
 
+    /// A text long enough to be walked in four parts, with scalars of every UTF-8 length,
+    /// combining marks, an emoji sequence, a prepended concatenation mark, NUL and "ẞ" around
+    /// the findings: every match is the original text between its scalar offsets (which the
+    /// classifier keeps apart from the UTF-8 offsets it reads the original by), in every part.
+    @Test func matchesAreTheOriginalBetweenTheOffsetsInALongMixedText() {
+        let pieces = [
+            "Grüße 👩‍⚕️ aus Köln.", "Die Kundin ist schwerhörig.", "Cafe\u{301} ẞ\u{0}x 𝔘.",
+            "\u{600}Der Kunde ist Diabetiker.", "Termin am Montag 😀.",
+        ]
+        let text = (0..<20).map { pieces[$0 % pieces.count] }.joined(separator: " ")
+        let result = classifier.classify(text)
+        let scalars = Array(text.unicodeScalars)
+        #expect(result.findings.map(\.match) == Array(repeating: ["schwerhörig", "Diabetiker"], count: 4).flatMap { $0 })
+        for finding in result.findings {
+            #expect(String(String.UnicodeScalarView(scalars[finding.start..<finding.end])) == finding.match)
+        }
+        // The findings lie in every quarter of the text (each of the four walks reads about one).
+        #expect(Set(result.findings.map { $0.start * 4 / scalars.count }) == [0, 1, 2, 3])
+    }
+
     @Test func englishTextGetsEnglishSuggestions() {
         let result = classifier.classify("Customer is hard of hearing, ring twice.")
         #expect(result.categories == [.health])

@@ -3,7 +3,8 @@
 /// dropped, doubled letters written once, and every run of anything else as one space.
 ///
 /// One pass over the text's scalars builds the folded bytes, the map back, the tokens and
-/// the sentences (this is the classifier's hot path).
+/// the sentences (this is the classifier's hot path); a second, branch-free pass over the
+/// folded bytes gives each byte its token.
 struct FoldedText {
     /// Folded bytes: `a-z`, `0-9` and `0x20`.
     private(set) var bytes: [UInt8] = []
