@@ -138,6 +138,7 @@ struct FoldedText {
             out[count] = letter
             count &+= 1
         }
+        /// Closes the open token, if any, and writes the space after it.
         @inline(__always) func close() {
             guard tokenStart >= 0 else { return }
             tokens[tokenCount] = tokenStart..<count
@@ -211,14 +212,9 @@ struct FoldedText {
             index &+= 1
         }
         if question { sentenceIsQuestion[Int(sentence)] = true }
-        if tokenStart >= 0 {
-            tokens[tokenCount] = tokenStart..<count
-            origins[tokenCount].scalarEnd = letterEnd
-            origins[tokenCount].utf8End = Int32(truncatingIfNeeded: letterEndUTF8)
-            tokenCount &+= 1
-        } else if count > 0, out[count &- 1] == Self.space {
-            count &-= 1
-        }
+        close()
+        // No space after the last token (this `close` or the one at the last separator wrote it).
+        if count > 0, out[count &- 1] == Self.space { count &-= 1 }
         return (count, tokenCount)
     }
 
