@@ -5,8 +5,8 @@ struct AhoCorasick: Sendable {
     /// are the target state, the top bit says whether patterns end there. A state's row is 32
     /// entries of 16 bits, one 64-byte cache line (64 entries for a lexicon with more than four
     /// digits), and the row of a state is found by a shift instead of a multiplication on the
-    /// walk's chain of dependent loads. States are numbered
-    /// breadth first, so the shallow states most bytes of a text visit lie together.
+    /// walk's chain of dependent loads. States are numbered breadth first, so the shallow states
+    /// most bytes of a text visit lie together.
     private let next: [UInt16]
     /// log2 of a row's length: 5 (32 symbols) unless a lexicon uses more than four digits.
     private let shift: Int
