@@ -56,4 +56,56 @@ struct JSONWriterTests {
             #expect(written(text) == "\"\(text)\"")
         }
     }
+
+    /// The writer makes room once per write and again for each escape: a text of escapes only,
+    /// written into the smallest buffer, grows it many times in the middle of the text.
+    @Test func growsWhileEscaping() {
+        let text = String((0..<3_000).map { i -> Character in
+            ["\"", "\\", "\n", "\u{1}", "é", "x"][i % 6]
+        })
+        var json = JSONWriter(capacity: 1)
+        json.beginArray()
+        json.string(text)
+        json.string(text)
+        json.endArray()
+        let expected = "[" + reference(text) + "," + reference(text) + "]"
+        #expect(String(decoding: json.bytes, as: UTF8.self) == expected)
+    }
+
+    @Test func integersAsSwiftPrintsThem() {
+        var values = [0, 1, -1, 9, 10, -10, 99, 100, 101, 999_999, 1_000_000]
+        values += [Int.max, Int.min, Int.max - 1, Int.min + 1]
+        var generator = SystemRandomNumberGenerator()
+        values += (0..<200).map { _ in Int.random(in: Int.min...Int.max, using: &generator) >> Int.random(in: 0...63) }
+        for value in values {
+            var json = JSONWriter()
+            json.int(value)
+            #expect(String(decoding: json.bytes, as: UTF8.self) == String(value))
+        }
+    }
+
+    /// A date in the same second as the one before is copied from the text written before; the
+    /// copy must be that second's text even after the buffer moved, and other seconds are new.
+    @Test func repeatedDatesAreTheEncodersDates() throws {
+        let base = 1_795_000_000.0
+        let instants = [
+            base, base + 0.999, base, base + 1, base + 1.5, base - 0.001, base - 0.001, base + 86_400 * 400, base,
+            -0.5, -0.5, 0, 253_402_300_799,  // 1969-12-31T23:59:59Z, the epoch, 9999-12-31T23:59:59Z
+        ]
+        var json = JSONWriter(capacity: 1)
+        json.beginArray()
+        for (i, instant) in instants.enumerated() {
+            json.date(Date(timeIntervalSince1970: instant))
+            json.string(String(repeating: "filler ", count: i * 20))  // the buffer grows between dates
+        }
+        json.endArray()
+        let written = try #require(try JSONSerialization.jsonObject(with: Data(json.bytes)) as? [String])
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        for (i, instant) in instants.enumerated() {
+            let expected = try JSONDecoder().decode(
+                String.self, from: encoder.encode(Date(timeIntervalSince1970: instant)))
+            #expect(written[2 * i] == expected, "date \(i)")
+        }
+    }
 }

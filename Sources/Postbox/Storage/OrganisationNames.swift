@@ -18,14 +18,27 @@ public final class OrganisationNames: Sendable {
 
     /// The names of the organisations `origins` name (an id with no organisation is left out).
     ///
+    /// For a page of entries, pass their ids (``names(ofOrganisations:)``): a generic sequence of
+    /// origins is not specialised across modules, and walking a page's origins through its
+    /// witnesses copied every message (3.5% of the CPU of reading a page of fifty).
+    public func names(for origins: [Origin]) async -> [String: String] {
+        await names(ofOrganisations: origins.compactMap(\.organisationID))
+    }
+
+    /// The names of the organisations with the given ids (ids repeat as the authors of a thread do).
+    ///
     /// Does not throw: the names decorate answers that often follow a committed write (a post,
     /// a review decision), which must not turn into an error the client would retry. Should
     /// the read fail, the names it was to find are left out; the origins keep their ids.
-    public func names(for origins: some Sequence<Origin>) async -> [String: String] {
+    public func names(ofOrganisations ids: [String]) async -> [String: String] {
+        guard !ids.isEmpty else { return [:] }
         var found: [String: String] = [:]
         var missing: [String] = []
         known.withLock { known in
-            for case let id? in origins.lazy.map(\.organisationID) where found[id] == nil {
+            var previous: String?
+            for id in ids where id != previous {
+                previous = id
+                guard found[id] == nil else { continue }
                 if let name = known[id] {
                     found[id] = name
                 } else if !missing.contains(id) {

@@ -422,7 +422,9 @@ public struct GRDBTicketRepository: TicketRepository {
                     origin: origin, editedAt: statement.storedDate(atColumn: 9) ?? row[9], revisions: revisions, held: row[10],
                     categories: Self.categories(row[11]))
             }
-            return try Array(page).reversed()
+            var messages = try Array(page)
+            messages.reverse()  // in place: `reversed()` would copy every message into a new array
+            return messages
         }
         return includeRevisions ? try await store.writer.read(read) : try await store.readStatement(read)
     }

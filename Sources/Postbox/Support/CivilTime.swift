@@ -53,31 +53,50 @@ public enum CivilTime {
 }
 
 extension CivilTime.Parts {
+    /// The longest text ``write(to:separator:milliseconds:)`` writes (`yyyy-MM-dd HH:mm:ss.SSS`).
+    public static let maximumTextLength = 23
+
     /// Appends `yyyy-MM-dd`, `separator`, `HH:mm:ss` and, when `milliseconds`, `.SSS`: the JSON
     /// dates (`T`, whole seconds) and the stored/audited times (space, milliseconds) alike.
     public func append(to bytes: inout [UInt8], separator: UInt8, milliseconds: Bool) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.maximumTextLength) { scratch in
+            let count = write(to: scratch.baseAddress!, separator: separator, milliseconds: milliseconds)
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[..<count]))
+        }
+    }
+
+    /// Writes the text of ``append(to:separator:milliseconds:)`` at `target`, which must have room
+    /// for ``maximumTextLength`` bytes; returns the number of bytes written (19 or 23 for years
+    /// 0-9999).
+    public func write(to target: UnsafeMutablePointer<UInt8>, separator: UInt8, milliseconds: Bool) -> Int {
+        var count = 0
+        func put(_ byte: UInt8) {
+            target[count] = byte
+            count += 1
+        }
         func digits(_ value: Int, _ width: Int) {
             var divisor = 1
             for _ in 1..<width { divisor *= 10 }
             while divisor > 0 {
-                bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                put(UInt8(ascii: "0") + UInt8(value / divisor % 10))
                 divisor /= 10
             }
         }
         digits(year, 4)
-        bytes.append(UInt8(ascii: "-"))
+        put(UInt8(ascii: "-"))
         digits(month, 2)
-        bytes.append(UInt8(ascii: "-"))
+        put(UInt8(ascii: "-"))
         digits(day, 2)
-        bytes.append(separator)
+        put(separator)
         digits(hour, 2)
-        bytes.append(UInt8(ascii: ":"))
+        put(UInt8(ascii: ":"))
         digits(minute, 2)
-        bytes.append(UInt8(ascii: ":"))
+        put(UInt8(ascii: ":"))
         digits(second, 2)
         if milliseconds {
-            bytes.append(UInt8(ascii: "."))
+            put(UInt8(ascii: "."))
             digits(millisecond, 3)
         }
+        return count
     }
 }

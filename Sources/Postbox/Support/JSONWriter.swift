@@ -10,105 +10,143 @@ import Foundation
 /// integers, booleans and dates (`2026-11-22T15:37:44Z`, as `JSONEncoder`'s `.iso8601`).
 /// Keys are static ASCII names. Output is RFC 8259 JSON; the tests read it back with
 /// `JSONSerialization` and compare it with `JSONEncoder`'s.
-public struct JSONWriter {
-    public private(set) var bytes: [UInt8] = []
+///
+/// The text is written into memory of its own, not an `Array`: a page of messages is thousands
+/// of small writes, and each `Array.append` checks uniqueness and capacity on its own. Here each
+/// write makes room once and then stores without checks. The writer is therefore not copyable
+/// (it owns the memory); ``bytes`` and ``withBytes(_:)`` hand out the text.
+public struct JSONWriter: ~Copyable {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var count = 0
+    private var capacity: Int
     /// Whether the next value or key needs a comma before it.
     private var needsComma = false
+    /// The whole second of the last date written and where its quoted text starts, so that a
+    /// date written again (a message's and its origin's time) is copied rather than formatted.
+    private var lastDateSecond = Double.nan
+    private var lastDateOffset = 0
 
     public init(capacity: Int = 1024) {
-        bytes.reserveCapacity(capacity)
+        self.capacity = max(capacity, 64)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit {
+        base.deallocate()
+    }
+
+    /// A copy of the text written so far.
+    public var bytes: [UInt8] {
+        Array(UnsafeBufferPointer(start: base, count: count))
+    }
+
+    /// Lends the text written so far.
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(start: base, count: count))
     }
 
     // MARK: Structure
 
     public mutating func beginObject() {
+        reserve(2)
         separator()
-        bytes.append(UInt8(ascii: "{"))
+        put(UInt8(ascii: "{"))
         needsComma = false
     }
 
     public mutating func endObject() {
-        bytes.append(UInt8(ascii: "}"))
+        reserve(1)
+        put(UInt8(ascii: "}"))
         needsComma = true
     }
 
     public mutating func beginArray() {
+        reserve(2)
         separator()
-        bytes.append(UInt8(ascii: "["))
+        put(UInt8(ascii: "["))
         needsComma = false
     }
 
     public mutating func endArray() {
-        bytes.append(UInt8(ascii: "]"))
+        reserve(1)
+        put(UInt8(ascii: "]"))
         needsComma = true
     }
 
     /// Writes `"name":`; the value written next belongs to it.
     public mutating func key(_ name: StaticString) {
-        separator()
-        bytes.append(UInt8(ascii: "\""))
         name.withUTF8Buffer { name in
             assert(name.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") })
-            bytes.append(contentsOf: name)
+            reserve(name.count &+ 4)
+            separator()
+            put(UInt8(ascii: "\""))
+            put(name)
+            put(UInt8(ascii: "\""))
+            put(UInt8(ascii: ":"))
         }
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
         needsComma = false
     }
 
     // MARK: Values
 
     public mutating func string(_ value: String) {
-        separator()
         var value = value
         value.withUTF8 { appendEscaped($0) }
         needsComma = true
     }
 
     public mutating func int(_ value: Int) {
+        reserve(21)  // a comma, a sign and 19 digits
         separator()
-        if value == 0 {
-            bytes.append(UInt8(ascii: "0"))
-        } else {
-            var magnitude = value.magnitude
-            var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                         UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-            var count = 0
-            withUnsafeMutableBytes(of: &digits) { digits in
-                while magnitude > 0 {
-                    digits[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                    magnitude /= 10
-                    count += 1
-                }
-                if value < 0 { bytes.append(UInt8(ascii: "-")) }
-                for i in stride(from: count - 1, through: 0, by: -1) { bytes.append(digits[i]) }
-            }
+        if value < 0 { put(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits = 1
+        var scale: UInt = 1
+        while magnitude / scale >= 10 {
+            scale &*= 10
+            digits &+= 1
+        }
+        for _ in 0..<digits {
+            put(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude / scale))
+            magnitude %= scale
+            scale /= 10
         }
         needsComma = true
     }
 
     public mutating func bool(_ value: Bool) {
+        reserve(6)
         separator()
-        bytes.append(contentsOf: value ? Self.trueBytes : Self.falseBytes)
+        value ? put("true") : put("false")
         needsComma = true
     }
 
     public mutating func null() {
+        reserve(5)
         separator()
-        bytes.append(contentsOf: Self.nullBytes)
+        put("null")
         needsComma = true
     }
 
     /// The date in UTC to the second, as `JSONEncoder`'s `.iso8601` strategy writes it.
     public mutating func date(_ value: Date) {
+        reserve(CivilTime.Parts.maximumTextLength &+ 4)
         separator()
         // Whole seconds, rounded down (as `.iso8601` writes them).
-        let parts = CivilTime.parts(Date(timeIntervalSince1970: value.timeIntervalSince1970.rounded(.down)))
-        bytes.append(UInt8(ascii: "\""))
-        parts.append(to: &bytes, separator: UInt8(ascii: "T"), milliseconds: false)
-        bytes.append(UInt8(ascii: "Z"))
-        bytes.append(UInt8(ascii: "\""))
+        let second = value.timeIntervalSince1970.rounded(.down)
+        if second == lastDateSecond {
+            (base + count).update(from: base + lastDateOffset, count: 22)  // `"yyyy-MM-ddTHH:mm:ssZ"`
+            count &+= 22
+        } else {
+            lastDateSecond = second
+            lastDateOffset = count
+            put(UInt8(ascii: "\""))
+            let parts = CivilTime.parts(Date(timeIntervalSince1970: second))
+            count &+= parts.write(to: base + count, separator: UInt8(ascii: "T"), milliseconds: false)
+            put(UInt8(ascii: "Z"))
+            put(UInt8(ascii: "\""))
+            if count &- lastDateOffset != 22 { lastDateSecond = .nan }  // a year beyond 9999 is not copied
+        }
         needsComma = true
     }
 
@@ -160,10 +198,36 @@ public struct JSONWriter {
 
     // MARK: Internals
 
-    private static let trueBytes: [UInt8] = Array("true".utf8)
-    private static let falseBytes: [UInt8] = Array("false".utf8)
-    private static let nullBytes: [UInt8] = Array("null".utf8)
-    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+    private static let hex: StaticString = "0123456789abcdef"
+
+    /// Makes room for `extra` more bytes; every write below stays within the room made before it.
+    @inline(__always) private mutating func reserve(_ extra: Int) {
+        if _slowPath(count &+ extra > capacity) { grow(to: count + extra) }
+    }
+
+    private mutating func grow(to needed: Int) {
+        let newCapacity = max(needed, capacity * 2)
+        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newBase.update(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    @inline(__always) private mutating func put(_ byte: UInt8) {
+        base[count] = byte
+        count &+= 1
+    }
+
+    @inline(__always) private mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress else { return }
+        (base + count).update(from: source, count: bytes.count)
+        count &+= bytes.count
+    }
+
+    @inline(__always) private mutating func put(_ text: StaticString) {
+        text.withUTF8Buffer { put($0) }
+    }
 
     /// Whether one of the eight bytes is a control character, `"` or `\` (the classic
     /// "has zero byte" bit trick, applied to `< 0x20`, `== 0x22` and `== 0x5C`).
@@ -178,18 +242,22 @@ public struct JSONWriter {
         return (control | zeroQuote | zeroBackslash) != 0
     }
 
-    private mutating func separator() {
-        if needsComma { bytes.append(UInt8(ascii: ",")) }
+    @inline(__always) private mutating func separator() {
+        if needsComma { put(UInt8(ascii: ",")) }
     }
-
 
     /// Appends `"…"` with `"`, `\` and the control characters escaped; everything else,
     /// including non-ASCII UTF-8, is copied as it is (valid UTF-8 in, valid UTF-8 out).
+    ///
+    /// Room is made for the text as it is and both quotes at the start; each escape (at most six
+    /// bytes for one) makes room again for itself and the rest of the text.
     private mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
-        bytes.append(UInt8(ascii: "\""))
+        let count = utf8.count
+        reserve(count &+ 3)
+        separator()
+        put(UInt8(ascii: "\""))
         var runStart = 0
         var i = 0
-        let count = utf8.count
         let base = UnsafeRawPointer(utf8.baseAddress)
         while i < count {
             // Eight bytes at a time while none of them needs escaping (a message body mostly).
@@ -204,26 +272,29 @@ public struct JSONWriter {
                 i += 1
                 continue
             }
-            if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
+            if runStart < i { put(UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
+            reserve(6 &+ (count &- i))
+            put(UInt8(ascii: "\\"))
             switch b {
-            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0x08: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
-            case 0x0C: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
+            case UInt8(ascii: "\""): put(UInt8(ascii: "\""))
+            case UInt8(ascii: "\\"): put(UInt8(ascii: "\\"))
+            case 0x0A: put(UInt8(ascii: "n"))
+            case 0x0D: put(UInt8(ascii: "r"))
+            case 0x09: put(UInt8(ascii: "t"))
+            case 0x08: put(UInt8(ascii: "b"))
+            case 0x0C: put(UInt8(ascii: "f"))
             default:
-                bytes.append(contentsOf: [
-                    UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                    Self.hex[Int(b >> 4)], Self.hex[Int(b & 0x0F)],
-                ])
+                put("u00")
+                Self.hex.withUTF8Buffer { hex in
+                    put(hex[Int(b >> 4)])
+                    put(hex[Int(b & 0x0F)])
+                }
             }
             i += 1
             runStart = i
         }
-        if runStart < count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<count])) }
-        bytes.append(UInt8(ascii: "\""))
+        if runStart < count { put(UnsafeBufferPointer(rebasing: utf8[runStart..<count])) }
+        put(UInt8(ascii: "\""))
     }
 }
 

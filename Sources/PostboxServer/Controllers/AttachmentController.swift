@@ -75,7 +75,8 @@ struct AttachmentController {
         router.get("/v1/tickets/:id/attachments") { _, context -> Page in
             let principal = try context.requirePrincipal()
             let items = try await attachments.list(ticketID: try context.parameters.require("id"), by: principal)
-            let names = await organisations.names(for: items.lazy.map(\.origin), shownTo: principal)
+            let names = await organisations.names(
+                ofOrganisations: items.compactMap { $0.origin.organisationID }, shownTo: principal)
             return Page(items: items.map { AttachmentView($0, for: principal, organisations: names) })
         }
         router.get("/v1/attachments/:id") { _, context -> Response in

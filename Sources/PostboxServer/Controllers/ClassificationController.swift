@@ -121,7 +121,7 @@ struct ReviewController {
                 }
             }
             let items = try await reviews.items(status: status, by: principal)
-            let names = await organisations.names(for: items.lazy.compactMap(\.origin))
+            let names = await organisations.names(ofOrganisations: items.compactMap { $0.origin?.organisationID })
             return Page(items: items.map { ItemView($0, organisations: names) })
         }
         router.post("/v1/review/:id") { request, context -> ItemView in

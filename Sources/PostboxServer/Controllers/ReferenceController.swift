@@ -171,8 +171,16 @@ struct ReferenceController {
 
 extension OrganisationNames {
     /// Names of the organisations in `origins`, read only for a principal who sees origins.
-    func names(for origins: some Sequence<Origin>, shownTo principal: Principal) async -> [String: String] {
+    func names(for origins: [Origin], shownTo principal: Principal) async -> [String: String] {
         TicketController.seesOrigins(principal) ? await names(for: origins) : [:]
+    }
+
+    /// For pages: the caller takes the ids out of its entries, so that no entry is copied to
+    /// hand over its origin; they are only taken for a principal who sees origins.
+    func names(
+        ofOrganisations ids: @autoclosure () -> [String], shownTo principal: Principal
+    ) async -> [String: String] {
+        TicketController.seesOrigins(principal) ? await names(ofOrganisations: ids()) : [:]
     }
 }
 
@@ -188,7 +196,7 @@ struct OriginView: Encodable {
     let createdAt: Date
 
     /// - Parameter organisations: names by id (``OrganisationNames``).
-    init(_ origin: Origin, organisations: [String: String]) {
+    init(_ origin: borrowing Origin, organisations: [String: String]) {
         authorId = origin.authorID
         role = origin.role?.rawValue
         organisationId = origin.organisationID

@@ -61,7 +61,7 @@ struct TicketController {
         let lastActivityAt: Date
         let origin: OriginView?
 
-        init(_ t: Ticket, for principal: Principal, organisations: [String: String]) {
+        init(_ t: borrowing Ticket, for principal: Principal, organisations: [String: String]) {
             id = t.id
             reference = .init(kind: t.referenceKind.rawValue, number: t.referenceNumber)
             subject = t.title
@@ -97,7 +97,7 @@ struct TicketController {
         /// Findings with suggestions, in the answer to the writer (policy `warn` or `hold`).
         var findings: [FindingView]?
 
-        init(_ m: Message, for principal: Principal, organisations: [String: String]) {
+        init(_ m: borrowing Message, for principal: Principal, organisations: [String: String]) {
             id = m.id
             ticketId = m.ticketID
             seq = m.seq
@@ -163,7 +163,8 @@ struct TicketController {
             let page = try await tickets.list(
                 by: principal, status: status, cursor: query["cursor"].map(String.init),
                 limit: try Self.intParameter(query["limit"], name: "limit", default: 20))
-            let names = await organisations.names(for: page.tickets.lazy.map(\.origin), shownTo: principal)
+            let names = await organisations.names(
+                ofOrganisations: page.tickets.compactMap { $0.origin.organisationID }, shownTo: principal)
             return TicketPage(
                 items: page.tickets.map { TicketView($0, for: principal, organisations: names) }, nextCursor: page.next)
         }
@@ -215,10 +216,15 @@ struct TicketController {
             let messages = try await tickets.messages(
                 ticketID: try context.parameters.require("id"), before: before, limit: limit, by: principal,
                 ipPrefix: context.clientIP)
-            let next = messages.count == limit ? messages.first.map(\.seq).flatMap { $0 > 1 ? $0 : nil } : nil
-            let names = await organisations.names(for: messages.lazy.map(\.origin), shownTo: principal)
+            let oldest = messages.first?.seq ?? 0
+            let next = messages.count == limit && oldest > 1 ? oldest : nil
+            // By index: `map` and `compactMap` copy every message they pass on (a retain and a
+            // release of each of its strings), the subscript lends it.
+            let names = await organisations.names(
+                ofOrganisations: messages.indices.compactMap { messages[$0].origin.organisationID }, shownTo: principal)
             return MessagePage(
-                items: messages.map { MessageView($0, for: principal, organisations: names) }, nextBefore: next)
+                items: messages.indices.map { MessageView(messages[$0], for: principal, organisations: names) },
+                nextBefore: next)
         }
         router.patch("/v1/messages/:id") { request, context -> MessageView in
             let principal = try context.requirePrincipal()

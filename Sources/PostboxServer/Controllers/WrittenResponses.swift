@@ -14,7 +14,7 @@ extension ResponseEncodable where Self: JSONWritable {
         write(to: &json)
         return Response(
             status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: json.bytes)))
+            body: .init(byteBuffer: json.withBytes { ByteBuffer(bytes: $0) }))
     }
 }
 
