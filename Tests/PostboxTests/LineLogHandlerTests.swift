@@ -53,6 +53,28 @@ struct LineLogHandlerTests {
         #expect(written[1].hasSuffix("postbox: request=two [PostboxTests] b"), "\(written[1])")
     }
 
+    /// A key set on the logger, by the metadata provider and on the event is written once, with
+    /// the event's value over the provider's over the logger's; every key in order.
+    @Test func laterMetadataReplacesEarlierOfTheSameKey() throws {
+        let written = try lines { fd in
+            let provider = Logger.MetadataProvider { ["shared": "provider", "provided": "p", "both": "provider"] }
+            var logger = Logger(label: "postbox") {
+                LineLogHandler(label: $0, fileDescriptor: fd, metadataProvider: provider)
+            }
+            logger[metadataKey: "shared"] = "logger"
+            logger[metadataKey: "zeta"] = "z"
+            logger[metadataKey: "both"] = "logger"
+            logger[metadataKey: "count"] = .stringConvertible(42)
+            logger.warning("w", metadata: ["shared": "event", "alpha": ["x", "y"]], source: "S")
+        }
+        #expect(written.count == 1)
+        #expect(
+            written[0].hasSuffix(
+                #"+0000 warning postbox: alpha=["x", "y"] both=provider count=42 provided=p shared=event zeta=z [S] w"#
+            ),
+            "\(written[0])")
+    }
+
     @Test func concurrentLinesNeverInterleave() async throws {
         let padding = String(repeating: "x", count: 3_000)
         let written = try lines { fd in

@@ -57,15 +57,21 @@ struct BodyLimitMiddleware: RouterMiddleware {
 
 /// Headers every response carries: HSTS, no sniffing, no caching of personal data, no referrer.
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
-    let hstsMaxAge: Int
+    /// The HSTS value and the referrer policy's name, made once rather than for every response.
+    let strictTransportSecurity: String
+    let referrerPolicy = HTTPField.Name("Referrer-Policy")!
+
+    init(hstsMaxAge: Int) {
+        strictTransportSecurity = "max-age=\(hstsMaxAge); includeSubDomains"
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
         var response = try await next(request, context)
-        response.headers[.strictTransportSecurity] = "max-age=\(hstsMaxAge); includeSubDomains"
+        response.headers[.strictTransportSecurity] = strictTransportSecurity
         response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        response.headers[referrerPolicy] = "no-referrer"
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         return response
     }
