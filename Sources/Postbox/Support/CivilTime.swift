@@ -66,8 +66,8 @@ extension CivilTime.Parts {
     }
 
     /// Writes the text of ``append(to:separator:milliseconds:)`` at `target`, which must have room
-    /// for ``maximumTextLength`` bytes; returns the number of bytes written (19 or 23 for years
-    /// 0-9999).
+    /// for ``maximumTextLength`` bytes; returns the number of bytes written (19, or 23 with
+    /// milliseconds: the year is always four digits).
     public func write(to target: UnsafeMutablePointer<UInt8>, separator: UInt8, milliseconds: Bool) -> Int {
         var count = 0
         func put(_ byte: UInt8) {

@@ -135,8 +135,8 @@ public struct JSONWriter: ~Copyable {
         // Whole seconds, rounded down (as `.iso8601` writes them).
         let second = value.timeIntervalSince1970.rounded(.down)
         if second == lastDateSecond {
-            (base + count).update(from: base + lastDateOffset, count: 22)  // `"yyyy-MM-ddTHH:mm:ssZ"`
-            count &+= 22
+            (base + count).update(from: base + lastDateOffset, count: Self.dateTextLength)
+            count &+= Self.dateTextLength
         } else {
             lastDateSecond = second
             lastDateOffset = count
@@ -145,7 +145,6 @@ public struct JSONWriter: ~Copyable {
             count &+= parts.write(to: base + count, separator: UInt8(ascii: "T"), milliseconds: false)
             put(UInt8(ascii: "Z"))
             put(UInt8(ascii: "\""))
-            if count &- lastDateOffset != 22 { lastDateSecond = .nan }  // a year beyond 9999 is not copied
         }
         needsComma = true
     }
@@ -199,6 +198,8 @@ public struct JSONWriter: ~Copyable {
     // MARK: Internals
 
     private static let hex: StaticString = "0123456789abcdef"
+    /// `"yyyy-MM-ddTHH:mm:ssZ"` with its quotes (``CivilTime`` writes four digits of the year).
+    private static let dateTextLength = 22
 
     /// Makes room for `extra` more bytes; every write below stays within the room made before it.
     @inline(__always) private mutating func reserve(_ extra: Int) {

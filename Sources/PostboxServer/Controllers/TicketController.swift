@@ -218,13 +218,10 @@ struct TicketController {
                 ipPrefix: context.clientIP)
             let oldest = messages.first?.seq ?? 0
             let next = messages.count == limit && oldest > 1 ? oldest : nil
-            // By index: `map` and `compactMap` copy every message they pass on (a retain and a
-            // release of each of its strings), the subscript lends it.
             let names = await organisations.names(
-                ofOrganisations: messages.indices.compactMap { messages[$0].origin.organisationID }, shownTo: principal)
+                ofOrganisations: messages.compactMap { $0.origin.organisationID }, shownTo: principal)
             return MessagePage(
-                items: messages.indices.map { MessageView(messages[$0], for: principal, organisations: names) },
-                nextBefore: next)
+                items: messages.map { MessageView($0, for: principal, organisations: names) }, nextBefore: next)
         }
         router.patch("/v1/messages/:id") { request, context -> MessageView in
             let principal = try context.requirePrincipal()
