@@ -215,13 +215,17 @@ public struct JSONWriter: ~Copyable {
         capacity = newCapacity
     }
 
+    // The room checks are `assert`s: the tests (debug builds) trap on a write past the room
+    // made for it, release builds pay nothing.
     @inline(__always) private mutating func put(_ byte: UInt8) {
+        assert(count < capacity, "JSONWriter: a write beyond the room made for it")
         base[count] = byte
         count &+= 1
     }
 
     @inline(__always) private mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let source = bytes.baseAddress else { return }
+        assert(count + bytes.count <= capacity, "JSONWriter: a write beyond the room made for it")
         (base + count).update(from: source, count: bytes.count)
         count &+= bytes.count
     }
