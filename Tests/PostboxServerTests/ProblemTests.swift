@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Hummingbird
 import NIOCore
 import PostboxTestSupport
 import Testing
@@ -92,6 +93,73 @@ struct ProblemTests {
                 .POST, server.url("/v1/activate"), headers: [("Content-Type", "text/plain")], body: Data("x".utf8))
             try expectProblem(response, status: 415, type: "unsupported-media-type")
         }
+    }
+
+    /// A media type is compared without regard to case; only JSON is taken.
+    @Test func theMediaTypeIsJSONInAnyCase() async throws {
+        try await TestServer.run { server in
+            for accepted in ["APPLICATION/JSON", "Application/Json; charset=utf-8"] {
+                let response = try await server.client.send(
+                    .POST, server.url("/v1/activate"), headers: [("Content-Type", accepted)], body: Data("{}".utf8))
+                try expectProblem(response, status: 422, type: "validation-failed")
+            }
+            for refused in ["text/json", "application/jso", "applicatio/json"] {
+                let response = try await server.client.send(
+                    .POST, server.url("/v1/activate"), headers: [("Content-Type", refused)], body: Data("{}".utf8))
+                try expectProblem(response, status: 415, type: "unsupported-media-type")
+            }
+        }
+    }
+
+    /// `null` for a field is 422 (a field is given or left out); the word inside a text is text.
+    @Test func nullIsRefusedOutsideTextsOnly() async throws {
+        try await TestServer.run { server in
+            for body in [#"{"login": null}"#, #"{"login":"a","activationCode":[null],"password":"b"}"#] {
+                let response = try await server.client.send(
+                    .POST, server.url("/v1/activate"), headers: [("Content-Type", "application/json")], body: Data(body.utf8))
+                try expectProblem(response, status: 422, type: "validation-failed")
+                let error = (try response.json()["errors"] as? [[String: Any]])?.first
+                #expect(error?["message"] as? String == "null is not accepted; leave the field out", "\(body)")
+            }
+            let text = try await server.client.send(
+                .POST, server.url("/v1/activate"), headers: [("Content-Type", "application/json")],
+                body: Data(#"{"login": "null \" null", "activationCode": 7}"#.utf8))
+            try expectProblem(text, status: 422, type: "validation-failed")
+            let error = (try text.json()["errors"] as? [[String: Any]])?.first
+            #expect(error?["field"] as? String == "activationCode", "the texts passed the null check")
+        }
+    }
+
+    /// The byte scan for `null` answers as a plain reading of the JSON text does, on 20,000
+    /// generated texts of quotes, escapes, letters and the word itself.
+    @Test func theNullScanAgreesWithAPlainReading() {
+        func plain(_ bytes: [UInt8]) -> Bool {
+            var inString = false, escaped = false, previous: UInt8 = 0
+            for (index, byte) in bytes.enumerated() {
+                if inString {
+                    if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = true
+                } else if byte == UInt8(ascii: "n"), !(UInt8(ascii: "a")...UInt8(ascii: "z")).contains(previous),
+                    Array(bytes[index...].prefix(4)) == Array("null".utf8)
+                {
+                    return true
+                }
+                previous = byte
+            }
+            return false
+        }
+        let pieces = ["\"", "\\", "null", "nul", "n", "u", "l", "a", " ", ":", "{", "}", "[", ",", "\\\"", "é"]
+        var generator = SystemRandomNumberGenerator()
+        var found = 0
+        for _ in 0..<20_000 {
+            let text = (0..<Int.random(in: 0...24, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            let bytes = Array(text.utf8)
+            let scanned = Request.containsNull(ByteBuffer(bytes: bytes))
+            #expect(scanned == plain(bytes), "\(text)")
+            if scanned { found += 1 }
+        }
+        #expect(found > 2_000 && found < 18_000, "null found in \(found) of 20,000")
     }
 
     @Test func unknownRouteIs404Problem() async throws {

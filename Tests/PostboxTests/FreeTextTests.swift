@@ -12,6 +12,12 @@ struct FreeTextTests {
         "👩\u{200D}💻", "\u{0}", "\u{7}", "\u{7F}", "\u{85}", "\u{200B}", "\u{2028}", "\u{A0}", "\u{3000}", ".", "\"",
     ]
 
+    /// The pieces without a character the quick path leaves to the full rules (U+200D is a format
+    /// character, so the emoji sequence is not among them).
+    static let plainPieces: [String] = [
+        "a", "Z", "7", " ", "  ", "\n", "\t", "é", "e\u{301}", "ß", "Ж", "中", ".", "\"",
+    ]
+
     /// The one-pass common case answers exactly as the full rules wherever it decides, for
     /// 20,000 generated texts, on one line and several, under tight and loose length limits.
     @Test func theQuickPathAgreesWithTheFullRules() {
@@ -30,6 +36,29 @@ struct FreeTextTests {
             if case .clean = FreeText.quickClean(text, multiline: multiline, maxLength: maxLength) { decided += 1 }
         }
         #expect(decided > 2_000, "the quick path decided \(decided) of 20,000")
+    }
+
+    /// The same for longer texts (up to 80 pieces, a few hundred bytes), so that the byte pass
+    /// runs through its vector loop and its tail, with limits on both sides of their length.
+    @Test func theQuickPathAgreesOnLongTexts() {
+        var generator = SeededGenerator(seed: 0x10_0E5)
+        var decided = 0
+        for _ in 0..<5_000 {
+            // Mostly pieces the quick path can decide, so that many texts get through it whole.
+            let text = (0..<Int.random(in: 13...80, using: &generator)).map { _ in
+                (Int.random(in: 0..<50, using: &generator) == 0 ? Self.pieces : Self.plainPieces)
+                    .randomElement(using: &generator)!
+            }.joined()
+            let multiline = Bool.random(using: &generator)
+            let length = text.unicodeScalars.count
+            let maxLength = Int.random(in: (length - 2)...(length + 2), using: &generator)
+            let expected: String? = length > maxLength ? nil : FreeText.fullClean(text, multiline: multiline)
+            #expect(
+                FreeText.clean(text, multiline: multiline, maxLength: maxLength) == expected,
+                "\(Array(text.unicodeScalars)) multiline: \(multiline) max: \(maxLength)")
+            if case .clean = FreeText.quickClean(text, multiline: multiline, maxLength: maxLength) { decided += 1 }
+        }
+        #expect(decided > 500, "the quick path decided \(decided) of 5,000")
     }
 
     /// The limit counts Unicode scalars as sent, whitespace included; a result never has more

@@ -202,21 +202,34 @@ public enum FreeText {
         case undecided
     }
 
+    /// The pass of ``quickClean(_:multiline:maxLength:)`` over the bytes, without a branch per byte
+    /// (over contiguous bytes the compiler makes it vector code): how many scalars, whether any
+    /// byte is not ASCII, whether any is a control character other than the newline and tab a
+    /// multi-line field allows.
+    @inline(__always)
+    private static func scan(
+        _ bytes: some Sequence<UInt8>, multiline: Bool
+    ) -> (scalars: Int, nonASCII: Bool, undecided: Bool) {
+        var scalars = 0
+        var union: UInt8 = 0
+        var controls = 0
+        var newlinesAndTabs = 0
+        for byte in bytes {
+            // A String's UTF-8 is valid, so every byte that is not a continuation byte starts a scalar.
+            scalars &+= byte & 0xC0 != 0x80 ? 1 : 0
+            union |= byte
+            controls &+= byte < 0x20 || byte == 0x7F ? 1 : 0
+            newlinesAndTabs &+= byte == 0x0A || byte == 0x09 ? 1 : 0
+        }
+        return (scalars, union >= 0x80, controls != (multiline ? newlinesAndTabs : 0))
+    }
+
     /// The length limit and the common case in one pass over the bytes, without Foundation: no
     /// carriage returns, no control or format characters, ASCII whitespace at the ends.
     static func quickClean(_ raw: String, multiline: Bool, maxLength: Int) -> QuickClean {
-        var nonASCII = false
-        var undecided = false
-        // A String's UTF-8 is valid, so every byte that is not a continuation byte starts a scalar.
-        var scalarCount = 0
-        for byte in raw.utf8 {
-            if byte & 0xC0 != 0x80 { scalarCount &+= 1 }
-            if byte >= 0x80 {
-                nonASCII = true
-            } else if byte < 0x20 || byte == 0x7F {
-                if !(multiline && (byte == 0x0A || byte == 0x09)) { undecided = true }
-            }
-        }
+        let (scalarCount, nonASCII, undecided) =
+            raw.utf8.withContiguousStorageIfAvailable { scan($0, multiline: multiline) }
+            ?? scan(raw.utf8, multiline: multiline)
         if scalarCount > maxLength { return .tooLong }
         if undecided { return .undecided }
         let scalars = raw.unicodeScalars

@@ -124,15 +124,12 @@ public struct GRDBAttachmentRepository: AttachmentRepository {
     public func attachment(id: String) async throws -> (Attachment, TicketScope)? {
         try await store.writer.read { db in
             guard let row = try Row.fetchOne(db, SQLRequest(cachedLiteral: "SELECT * FROM attachments WHERE id = \(id)")),
-                let ticket = try Row.fetchOne(
-                    db,
-                    SQLRequest(
-                        cachedLiteral: """
-                            SELECT \(GRDBTicketRepository.scopeColumns) FROM tickets t WHERE t.id = \(row["ticket_id"] as String)
-                            """))
+                let ticket = try db.withFirstRow(sql: GRDBTicketRepository.scopeSQL, [row["ticket_id"] as String], {
+                    (scope: GRDBTicketRepository.scope($0), keyID: $0[GRDBTicketRepository.ScopeColumn.dataKeyID] as String)
+                })
             else { return nil }
-            let key = try store.vault.dataKey(db, id: ticket["data_key_id"])
-            return (try Self.decode(row, key: key), GRDBTicketRepository.scope(ticket))
+            let key = try store.vault.dataKey(db, id: ticket.keyID)
+            return (try Self.decode(row, key: key), ticket.scope)
         }
     }
 

@@ -131,9 +131,8 @@ public struct GRDBTicketRepository: TicketRepository {
         t.organisation_id, t.channel, t.ip_prefix, t.created_at, t.last_activity_at, t.closed_at,
         t.ref_id, t.ref_kind, t.ref_number, t.ref_organisation_id, t.ref_advisor_id, t.subject_restricted_at
         """
-    static let scopeColumns = SQL(sql: scopeColumnsText)
 
-    /// `scopeColumns` with the ticket's wrapped data key (`key_master`, `key_wrapped`), and the
+    /// ``scopeColumnsText`` with the ticket's wrapped data key (`key_master`, `key_wrapped`), and the
     /// join it needs: one statement gives a ticket, its access scope and its key. The scope's
     /// reference and subject fields are the ticket's own copies (schema v7, kept in step by
     /// triggers), so no reference or subject is looked up.
@@ -141,7 +140,6 @@ public struct GRDBTicketRepository: TicketRepository {
         \(scopeColumnsText), k.master_key_id AS key_master, k.wrapped AS key_wrapped
         FROM tickets t LEFT JOIN data_keys k ON k.id = t.data_key_id
         """
-    static let ticketWithKeyFrom = SQL(sql: ticketWithKeyFromText)
     static let ticketWithKeySQL = "SELECT \(ticketWithKeyFromText) WHERE t.id = ?"
     static let scopeSQL = "SELECT \(scopeColumnsText) FROM tickets t WHERE t.id = ?"
 
@@ -157,8 +155,8 @@ public struct GRDBTicketRepository: TicketRepository {
         static let keyMaster = 20, keyWrapped = 21
     }
 
-    /// The data key of a row of ``ticketWithKeyFrom`` whose columns start at `offset`.
-    func dataKey(_ row: Row, at offset: Int = 0) throws -> SecretKey {
+    /// The data key of a row of ``ticketWithKeyFromText`` whose columns start at `offset`.
+    func dataKey(_ row: StatementRow, at offset: Int = 0) throws -> SecretKey {
         try store.vault.unwrap(
             masterKeyID: row[offset + ScopeColumn.keyMaster], wrapped: row[offset + ScopeColumn.keyWrapped],
             id: row[offset + ScopeColumn.dataKeyID])
@@ -171,7 +169,7 @@ public struct GRDBTicketRepository: TicketRepository {
     }
 
     /// The access scope of a row whose ``scopeColumnsText`` start at `offset`.
-    static func scope(_ row: Row, at offset: Int = 0) -> TicketScope {
+    static func scope(_ row: StatementRow, at offset: Int = 0) -> TicketScope {
         TicketScope(
             ticketID: row[offset + ScopeColumn.id],
             referenceKind: ReferenceKind(rawValue: row[offset + ScopeColumn.referenceKind]) ?? .contract,
@@ -189,9 +187,9 @@ public struct GRDBTicketRepository: TicketRepository {
         return try Database.withFirstRow(of: statement, [id]) { try decodeTicket($0, of: statement) }
     }
 
-    /// The ticket in the current row of `statement` (a row of ``ticketWithKeyFrom`` whose columns
+    /// The ticket in the current row of `statement` (a row of ``ticketWithKeyFromText`` whose columns
     /// start at `offset`), by position; the title is decrypted out of SQLite's buffer.
-    private func decodeTicket(_ row: Row, of statement: Statement, at offset: Int = 0) throws -> Ticket {
+    private func decodeTicket(_ row: StatementRow, of statement: Statement, at offset: Int = 0) throws -> Ticket {
         typealias Column = ScopeColumn
         let id: String = row[offset + Column.id]
         let key = try dataKey(row, at: offset)
@@ -259,7 +257,7 @@ public struct GRDBTicketRepository: TicketRepository {
         arguments += [limit]
         return try await store.writer.read { [sql, arguments] db in
             let statement = try db.cachedStatement(sql: sql)
-            let rows = try Row.fetchCursor(statement, arguments: arguments)
+            let rows = try StatementRowCursor(statement, arguments: arguments)
             var tickets: [Ticket] = []
             var cursors: [TicketCursor] = []
             tickets.reserveCapacity(limit)
@@ -394,7 +392,7 @@ public struct GRDBTicketRepository: TicketRepository {
             arguments += [limit]
             // A cursor hands out the statement's row without copying it; newest first, hence reversed.
             let statement = try db.cachedStatement(sql: sql)
-            let page = try Row.fetchCursor(statement, arguments: arguments).map { row -> Message in
+            let page = try StatementRowCursor(statement, arguments: arguments).map { row -> Message in
                 let id: String = row[0]
                 var revisions: [MessageRevision] = []
                 if includeRevisions {
@@ -431,14 +429,13 @@ public struct GRDBTicketRepository: TicketRepository {
 
     public func messageScope(id: String) async throws -> (ticket: TicketScope, authorID: String?, createdAt: Date)? {
         try await store.writer.read { db in
-            let request = SQLRequest<Row>(
-                cachedLiteral: """
-                    SELECT \(Self.scopeColumns), m.author_id AS message_author, m.created_at AS message_created
-                    FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.id = \(id)
-                    """)
-            return try Row.fetchOne(db, request).map {
-                (Self.scope($0), $0["message_author"], $0["message_created"])
-            }
+            // The message's author and time first, the ticket's scope after them.
+            try db.withFirstRow(
+                sql: """
+                    SELECT m.author_id, m.created_at, \(Self.scopeColumnsText)
+                    FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.id = ?
+                    """, [id]
+            ) { row in (Self.scope(row, at: 2), row[0], row[1]) }
         }
     }
 

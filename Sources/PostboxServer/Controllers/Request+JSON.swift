@@ -15,11 +15,11 @@ extension Request {
     func decodeJSON<T: Decodable>(as type: T.Type, context: PostboxRequestContext, allowingNull: Bool = false)
         async throws -> T
     {
-        if let contentType = headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
+        if let contentType = headers[.contentType], !Self.isJSON(contentType) {
             throw HTTPError(.unsupportedMediaType)
         }
         let buffer = try await body.collect(upTo: context.maxUploadSize)
-        if !allowingNull, Self.containsNull(buffer.readableBytesView) {
+        if !allowingNull, Self.containsNull(buffer) {
             throw PostboxError.invalid([.init(field: "body", message: "null is not accepted; leave the field out")])
         }
         do {
@@ -39,28 +39,45 @@ extension Request {
         }
     }
 
+    /// Whether a `Content-Type` value names JSON: it starts with `application/json`, in any case
+    /// (compared without making a lower-cased copy).
+    static func isJSON(_ contentType: String) -> Bool {
+        var given = contentType.utf8.makeIterator()
+        for expected in "application/json".utf8 {
+            guard let byte = given.next() else { return false }
+            let lower = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
+            if lower != expected { return false }
+        }
+        return true
+    }
+
     /// Whether JSON text holds a `null` literal outside strings (one pass, no parsing).
-    static func containsNull(_ bytes: ByteBufferView) -> Bool {
-        var inString = false
-        var escaped = false
+    static func containsNull(_ buffer: ByteBuffer) -> Bool {
+        buffer.withUnsafeReadableBytes { containsNull($0) }
+    }
+
+    /// ``containsNull(_:)-(ByteBuffer)`` over raw bytes: a string is skipped to its closing quote
+    /// in a loop of its own (the body of a post is nearly all one string).
+    static func containsNull(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        let count = bytes.count
         var previous: UInt8 = 0
-        var index = bytes.startIndex
-        while index < bytes.endIndex {
+        var index = 0
+        while index < count {
             let byte = bytes[index]
-            if inString {
-                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
-            } else if byte == UInt8(ascii: "\"") {
-                inString = true
+            if byte == quote {
+                index += 1
+                while index < count, bytes[index] != quote {
+                    index += bytes[index] == backslash ? 2 : 1
+                }
             } else if byte == UInt8(ascii: "n"), !(previous >= UInt8(ascii: "a") && previous <= UInt8(ascii: "z")),
-                bytes.index(index, offsetBy: 4, limitedBy: bytes.endIndex) != nil,
-                bytes[bytes.index(index, offsetBy: 1)] == UInt8(ascii: "u"),
-                bytes[bytes.index(index, offsetBy: 2)] == UInt8(ascii: "l"),
-                bytes[bytes.index(index, offsetBy: 3)] == UInt8(ascii: "l")
+                index + 4 <= count, bytes[index + 1] == UInt8(ascii: "u"), bytes[index + 2] == UInt8(ascii: "l"),
+                bytes[index + 3] == UInt8(ascii: "l")
             {
                 return true
             }
             previous = byte
-            index = bytes.index(after: index)
+            index += 1
         }
         return false
     }
