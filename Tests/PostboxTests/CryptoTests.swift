@@ -65,7 +65,11 @@ struct CryptoTests {
             #expect(Base64URL.decode(text) == bytes)
         }
         #expect(Base64URL.decode("-_8") == [0xFB, 0xFF])
-        for bad in ["ab+c", "ab/c", "abc=", "ab c", "äbcd", String(repeating: "A", count: 260)] {
+        #expect(Base64URL.decode("Zm9vYmE") == Array("fooba".utf8))  // RFC 4648's vector, unpadded
+        #expect(Base64URL.decode("") == [])
+        // Other alphabets, padding, whitespace, a length no bytes encode to, a last character with
+        // bits set that no byte fills (so each byte string has one text), too long.
+        for bad in ["ab+c", "ab/c", "abc=", "ab c", "äbcd", "A", "AAAAA", "-_9", "Zm9vYmF", String(repeating: "A", count: 260)] {
             #expect(Base64URL.decode(bad) == nil, "\(bad)")
         }
     }

@@ -145,33 +145,3 @@ public struct SessionService: Sendable {
             .prefix(16).map { String(format: "%02x", $0) }.joined()
     }
 }
-
-/// Unpadded base64url (RFC 4648 section 5).
-public enum Base64URL {
-    public static func encode(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    /// Runs on every authenticated request: the alphabet is checked and mapped byte by byte
-    /// (no `NSString` replacing), then Foundation decodes.
-    public static func decode(_ text: String) -> [UInt8]? {
-        let utf8 = text.utf8
-        guard utf8.count <= 256 else { return nil }
-        var base64: [UInt8] = []
-        base64.reserveCapacity(utf8.count + 3)
-        for byte in utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"):
-                base64.append(byte)
-            case UInt8(ascii: "-"): base64.append(UInt8(ascii: "+"))
-            case UInt8(ascii: "_"): base64.append(UInt8(ascii: "/"))
-            default: return nil
-            }
-        }
-        base64.append(contentsOf: repeatElement(UInt8(ascii: "="), count: (4 - base64.count % 4) % 4))
-        return Data(base64Encoded: Data(base64)).map { [UInt8]($0) }
-    }
-}

@@ -15,7 +15,7 @@ extension Request {
     func decodeJSON<T: Decodable>(as type: T.Type, context: PostboxRequestContext, allowingNull: Bool = false)
         async throws -> T
     {
-        if let contentType = headers[.contentType], !Self.isJSON(contentType) {
+        if let contentType = headers.value(of: .contentType), !Self.isJSON(contentType) {
             throw HTTPError(.unsupportedMediaType)
         }
         let buffer = try await body.collect(upTo: context.maxUploadSize)

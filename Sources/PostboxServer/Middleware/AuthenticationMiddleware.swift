@@ -28,10 +28,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
         -> Response
     {
         var context = context
-        if let channel = request.headers[Self.channelHeader]?.lowercased(), ["web", "api", "cli"].contains(channel) {
+        if let channel = request.headers.value(of: Self.channelHeader)?.lowercased(), ["web", "api", "cli"].contains(channel) {
             context.channel = channel
         }
-        if let header = request.headers[.authorization], let token = Self.bearerToken(in: header) {
+        if let header = request.headers.value(of: .authorization), let token = Self.bearerToken(in: header) {
             context.principal = try? await sessions.authenticate(token: token)
         } else if let token = request.cookies[Self.cookieName]?.value {
             if let principal = try? await sessions.authenticate(token: token) {

@@ -46,7 +46,7 @@ struct BodyLimitMiddleware: RouterMiddleware {
     {
         let isUpload = request.method == .post && context.endpointPath == Self.uploadRoute
         let limit = isUpload ? uploadMaxBytes : maxBytes
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+        if let length = request.headers.value(of: .contentLength).flatMap(Int.init), length > limit {
             throw HTTPError(.contentTooLarge)
         }
         var context = context
@@ -72,7 +72,7 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         response.headers[.strictTransportSecurity] = strictTransportSecurity
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[referrerPolicy] = "no-referrer"
-        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
+        if !response.headers.contains(.cacheControl) { response.headers[.cacheControl] = "no-store" }
         return response
     }
 }
