@@ -29,6 +29,24 @@ struct TimeOrderedIDTests {
         }
     }
 
+    /// The text is Foundation's UUID text in lower case, for random bits and at the edges.
+    @Test func theTextIsTheUUIDsText() {
+        var generator = SystemRandomNumberGenerator()
+        let edges: [(UInt64, UInt64)] = [(0, 0), (.max, .max), (0x0123_4567_89AB_CDEF, 0xFEDC_BA98_7654_3210)]
+        let random = (0..<2_000).map { _ in (generator.next() as UInt64, generator.next() as UInt64) }
+        for (upper, lower) in edges + random {
+            let u = upper.bigEndian, l = lower.bigEndian
+            let uuid = withUnsafeBytes(of: (u, l)) { raw in
+                (raw[0], raw[1], raw[2], raw[3], raw[4], raw[5], raw[6], raw[7],
+                 raw[8], raw[9], raw[10], raw[11], raw[12], raw[13], raw[14], raw[15])
+            }
+            #expect(TimeOrderedID.text(upper: upper, lower: lower) == UUID(uuid: uuid).uuidString.lowercased())
+        }
+        #expect(
+            TimeOrderedID.make(at: Date(timeIntervalSince1970: 1_795_000_000.1235), random: (.max, .max))
+                == "01a1ee56-5e7b-7fff-bfff-ffffffffffff")
+    }
+
     @Test func theRestIsRandom() {
         let instant = Date()
         let ids = (0..<10_000).map { _ in TimeOrderedID.make(at: instant) }
