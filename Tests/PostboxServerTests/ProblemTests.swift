@@ -116,7 +116,8 @@ struct ProblemTests {
         try await TestServer.run { server in
             for body in [#"{"login": null}"#, #"{"login":"a","activationCode":[null],"password":"b"}"#] {
                 let response = try await server.client.send(
-                    .POST, server.url("/v1/activate"), headers: [("Content-Type", "application/json")], body: Data(body.utf8))
+                    .POST, server.url("/v1/activate"), headers: [("Content-Type", "application/json")],
+                    body: Data(body.utf8))
                 try expectProblem(response, status: 422, type: "validation-failed")
                 let error = (try response.json()["errors"] as? [[String: Any]])?.first
                 #expect(error?["message"] as? String == "null is not accepted; leave the field out", "\(body)")
@@ -137,7 +138,13 @@ struct ProblemTests {
             var inString = false, escaped = false, previous: UInt8 = 0
             for (index, byte) in bytes.enumerated() {
                 if inString {
-                    if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                    if escaped {
+                        escaped = false
+                    } else if byte == UInt8(ascii: "\\") {
+                        escaped = true
+                    } else if byte == UInt8(ascii: "\"") {
+                        inString = false
+                    }
                 } else if byte == UInt8(ascii: "\"") {
                     inString = true
                 } else if byte == UInt8(ascii: "n"), !(UInt8(ascii: "a")...UInt8(ascii: "z")).contains(previous),
@@ -153,7 +160,8 @@ struct ProblemTests {
         var generator = SystemRandomNumberGenerator()
         var found = 0
         for _ in 0..<20_000 {
-            let text = (0..<Int.random(in: 0...24, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            let text = (0..<Int.random(in: 0...24, using: &generator))
+                .map { _ in pieces.randomElement(using: &generator)! }.joined()
             let bytes = Array(text.utf8)
             let scanned = Request.containsNull(ByteBuffer(bytes: bytes))
             #expect(scanned == plain(bytes), "\(text)")

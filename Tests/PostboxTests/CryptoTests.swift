@@ -69,7 +69,8 @@ struct CryptoTests {
         #expect(Base64URL.decode("") == [])
         // Other alphabets, padding, whitespace, a length no bytes encode to, a last character with
         // bits set that no byte fills (so each byte string has one text), too long.
-        for bad in ["ab+c", "ab/c", "abc=", "ab c", "äbcd", "A", "AAAAA", "-_9", "Zm9vYmF", String(repeating: "A", count: 260)] {
+        let refused = ["ab+c", "ab/c", "abc=", "ab c", "äbcd", "A", "AAAAA", "-_9", "Zm9vYmF"]
+        for bad in refused + [String(repeating: "A", count: 260)] {
             #expect(Base64URL.decode(bad) == nil, "\(bad)")
         }
     }

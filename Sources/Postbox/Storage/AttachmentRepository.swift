@@ -125,7 +125,8 @@ public struct GRDBAttachmentRepository: AttachmentRepository {
         try await store.writer.read { db in
             guard let row = try Row.fetchOne(db, SQLRequest(cachedLiteral: "SELECT * FROM attachments WHERE id = \(id)")),
                 let ticket = try db.withFirstRow(sql: GRDBTicketRepository.scopeSQL, [row["ticket_id"] as String], {
-                    (scope: GRDBTicketRepository.scope($0), keyID: $0[GRDBTicketRepository.ScopeColumn.dataKeyID] as String)
+                    let keyID: String = $0[GRDBTicketRepository.ScopeColumn.dataKeyID]
+                    return (scope: GRDBTicketRepository.scope($0), keyID: keyID)
                 })
             else { return nil }
             let key = try store.vault.dataKey(db, id: ticket.keyID)

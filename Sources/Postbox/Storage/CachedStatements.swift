@@ -25,7 +25,9 @@ extension Database {
     /// The row is the statement's own, not a copy (`Row.fetchOne` copies every column into a new
     /// row, 4% of a post): `body` reads what it needs from it and must not keep it. The statement
     /// is reset when this returns, so no read snapshot outlives the call.
-    func withFirstRow<T>(sql: String, _ arguments: StatementArguments, _ body: (StatementRow) throws -> T) throws -> T? {
+    func withFirstRow<T>(
+        sql: String, _ arguments: StatementArguments, _ body: (StatementRow) throws -> T
+    ) throws -> T? {
         try Self.withFirstRow(of: cachedStatement(sql: sql), arguments, body)
     }
 

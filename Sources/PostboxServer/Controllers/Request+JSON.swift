@@ -56,7 +56,7 @@ extension Request {
         buffer.withUnsafeReadableBytes { containsNull($0) }
     }
 
-    /// ``containsNull(_:)-(ByteBuffer)`` over raw bytes: a string is skipped to its closing quote
+    /// The same over raw bytes: a string is skipped to its closing quote
     /// in a loop of its own (the body of a post is nearly all one string).
     static func containsNull(_ bytes: UnsafeRawBufferPointer) -> Bool {
         let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")

@@ -28,7 +28,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
         -> Response
     {
         var context = context
-        if let channel = request.headers.value(of: Self.channelHeader)?.lowercased(), ["web", "api", "cli"].contains(channel) {
+        if let channel = request.headers.value(of: Self.channelHeader)?.lowercased(),
+            ["web", "api", "cli"].contains(channel)
+        {
             context.channel = channel
         }
         if let header = request.headers.value(of: .authorization), let token = Self.bearerToken(in: header) {
