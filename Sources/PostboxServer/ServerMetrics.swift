@@ -38,12 +38,12 @@ struct ServerMetrics: Sendable {
         self.registry = registry
         self.factory = factory
         self.core = PostboxMetrics(factory: factory)
-        databaseBytes = registry.makeGauge(
-            name: "postbox_store_bytes", labels: [("file", "database")],
-            help: "Size of the SQLite database file and of its write-ahead log, in bytes")
-        walBytes = registry.makeGauge(
-            name: "postbox_store_bytes", labels: [("file", "wal")],
-            help: "Size of the SQLite database file and of its write-ahead log, in bytes")
+        // `postbox_store_bytes`, one series per file.
+        let storeBytes = MetricNameDescriptor(
+            namespace: "postbox", metricName: "store", unitName: "bytes",
+            helpText: "Size of the SQLite database file and of its write-ahead log, in bytes")
+        databaseBytes = registry.makeGauge(descriptor: storeBytes, labels: [("file", "database")])
+        walBytes = registry.makeGauge(descriptor: storeBytes, labels: [("file", "wal")])
     }
 
     /// The exposition text, with the store's size as it is now.
