@@ -38,8 +38,8 @@ struct FreeTextTests {
         #expect(decided > 2_000, "the quick path decided \(decided) of 20,000")
     }
 
-    /// The same for longer texts (up to 80 pieces, a few hundred bytes), so that the byte pass
-    /// runs through its vector loop and its tail, with limits on both sides of their length.
+    /// The same for longer texts (13 to 80 pieces, a few hundred bytes), large strings rather
+    /// than small ones, with limits on both sides of their length.
     @Test func theQuickPathAgreesOnLongTexts() {
         var generator = SeededGenerator(seed: 0x10_0E5)
         var decided = 0

@@ -202,10 +202,10 @@ public enum FreeText {
         case undecided
     }
 
-    /// The pass of ``quickClean(_:multiline:maxLength:)`` over the bytes, without a branch per byte
-    /// (over contiguous bytes the compiler makes it vector code): how many scalars, whether any
-    /// byte is not ASCII, whether any is a control character other than the newline and tab a
-    /// multi-line field allows.
+    /// The pass of ``quickClean(_:multiline:maxLength:)`` over the bytes: how many scalars,
+    /// whether any byte is not ASCII, whether any is a control character other than the newline
+    /// and tab a multi-line field allows. Counted rather than decided, so the loop's only branch
+    /// is the rare control character (the compiler does not make it vector code).
     @inline(__always)
     private static func scan(
         _ bytes: some Sequence<UInt8>, multiline: Bool
