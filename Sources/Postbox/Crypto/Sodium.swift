@@ -16,12 +16,15 @@ enum Sodium {
 public enum SecureRandom {
     /// Returns `count` random bytes.
     public static func bytes(_ count: Int) -> [UInt8] {
-        Sodium.ensureInitialised()
         var out = [UInt8](repeating: 0, count: count)
-        out.withUnsafeMutableBytes { raw in
-            if let base = raw.baseAddress { randombytes_buf(base, raw.count) }
-        }
+        out.withUnsafeMutableBytes { fill($0) }
         return out
+    }
+
+    /// Fills `buffer` with random bytes (one call of the kernel's generator, nothing allocated).
+    static func fill(_ buffer: UnsafeMutableRawBufferPointer) {
+        Sodium.ensureInitialised()
+        if let base = buffer.baseAddress { randombytes_buf(base, buffer.count) }
     }
 
     /// A uniformly distributed integer in `0..<upperBound`.

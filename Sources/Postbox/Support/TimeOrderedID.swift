@@ -1,4 +1,3 @@
-import CSodium
 import Foundation
 
 /// Identifiers for the rows written in large numbers — messages, tickets, revisions,
@@ -9,8 +8,8 @@ import Foundation
 /// dirtied its own index page: one more page in the WAL per post, written again at the next
 /// checkpoint, and with a million messages a page that is rarely in the cache. Version 7 starts
 /// with the time in milliseconds, so new ids go to the end of the index, where the page is
-/// already dirty and cached. The other 74 bits are random (libsodium's `randombytes_buf`, the
-/// kernel's generator), so ids stay unguessable; access is checked on every request either way.
+/// already dirty and cached. The other 74 bits are random (``SecureRandom``, the kernel's
+/// generator through libsodium), so ids stay unguessable; access is checked on every request either way.
 /// What the id gives away — the moment of writing to the millisecond — the answer holds
 /// anyway (`createdAt`).
 public enum TimeOrderedID {
@@ -18,9 +17,8 @@ public enum TimeOrderedID {
     public static func make(at date: Date = Date()) -> String {
         // 128 random bits in one call of the kernel's generator (two draws of
         // `SystemRandomNumberGenerator` were two `getrandom` calls, 0.8% of a post).
-        Sodium.ensureInitialised()
         var random: (UInt64, UInt64) = (0, 0)
-        withUnsafeMutableBytes(of: &random) { randombytes_buf($0.baseAddress!, $0.count) }
+        withUnsafeMutableBytes(of: &random) { SecureRandom.fill($0) }
         return make(at: date, random: random)
     }
 
