@@ -48,6 +48,25 @@ struct ContractImportTests {
         }
     }
 
+    /// Over the API the file must come as `text/csv`, in any case; anything else is 415.
+    @Test func theImportTakesCSVInAnyCaseAndNothingElse() async throws {
+        try await TestServer.run { server in
+            let world = try await World.make(server)
+            let csv = Data("number;surname\nHR-2026-0101;Becker\n".utf8)
+            for refused in ["application/json", "text/cs", "text/plain"] {
+                let response = try await server.client.send(
+                    .POST, server.url("/v1/contracts/import"),
+                    headers: server.bearer(world.advisor.token) + [("Content-Type", refused)], body: csv)
+                #expect(response.status == 415, "\(refused)")
+            }
+            let accepted = try await server.client.send(
+                .POST, server.url("/v1/contracts/import"),
+                headers: server.bearer(world.advisor.token) + [("Content-Type", "Text/CSV; charset=utf-8")], body: csv)
+            #expect(accepted.status == 200)
+            #expect(try accepted.json()["imported"] as? Int == 1)
+        }
+    }
+
     @Test func aFileWithoutTheRequiredHeaderIsRefused() async throws {
         try await TestServer.run { server in
             let dir = try TemporaryDirectory()

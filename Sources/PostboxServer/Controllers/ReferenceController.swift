@@ -126,7 +126,9 @@ struct ReferenceController {
         }
         router.post("/v1/contracts/import") { request, context -> ImportReportView in
             let principal = try context.requirePrincipal()
-            guard request.headers[.contentType]?.lowercased().hasPrefix("text/csv") == true else {
+            guard let contentType = request.headers.value(of: .contentType),
+                Request.contentType(contentType, is: "text/csv")
+            else {
                 throw HTTPError(.unsupportedMediaType)
             }
             let buffer = try await request.body.collect(upTo: context.maxUploadSize)

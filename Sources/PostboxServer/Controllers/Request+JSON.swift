@@ -15,7 +15,7 @@ extension Request {
     func decodeJSON<T: Decodable>(as type: T.Type, context: PostboxRequestContext, allowingNull: Bool = false)
         async throws -> T
     {
-        if let contentType = headers.value(of: .contentType), !Self.isJSON(contentType) {
+        if let contentType = headers.value(of: .contentType), !Self.contentType(contentType, is: "application/json") {
             throw HTTPError(.unsupportedMediaType)
         }
         let buffer = try await body.collect(upTo: context.maxUploadSize)
@@ -39,11 +39,12 @@ extension Request {
         }
     }
 
-    /// Whether a `Content-Type` value names JSON: it starts with `application/json`, in any case
-    /// (compared without making a lower-cased copy).
-    static func isJSON(_ contentType: String) -> Bool {
+    /// Whether a `Content-Type` value starts with the media type `expected` (lower case), in any
+    /// case (compared without making a lower-cased copy).
+    static func contentType(_ contentType: String, is expected: StaticString) -> Bool {
         var given = contentType.utf8.makeIterator()
-        for expected in "application/json".utf8 {
+        let expected = UnsafeBufferPointer(start: expected.utf8Start, count: expected.utf8CodeUnitCount)
+        for expected in expected {
             guard let byte = given.next() else { return false }
             let lower = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
             if lower != expected { return false }
