@@ -49,9 +49,10 @@ struct CredentialStore {
         chmod(directory, 0o700)
         let data = try JSONEncoder().encode(credentials)
         let temporary = file + ".tmp"
-        FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o600])
-        chmod(temporary, 0o600)
-        guard let handle = FileHandle(forWritingAtPath: temporary) else {
+        guard FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o600]),
+            chmod(temporary, 0o600) == 0,
+            let handle = FileHandle(forWritingAtPath: temporary)
+        else {
             throw CLIError(title: "Cannot store credentials", detail: temporary, exitCode: 1)
         }
         try handle.write(contentsOf: data)

@@ -35,8 +35,9 @@ public func runProcess(
     let dir = try TemporaryDirectory(prefix: "postbox-proc")
     defer { dir.remove() }
     let outPath = dir.file("out"), errPath = dir.file("err")
-    FileManager.default.createFile(atPath: outPath, contents: nil)
-    FileManager.default.createFile(atPath: errPath, contents: nil)
+    guard FileManager.default.createFile(atPath: outPath, contents: nil),
+        FileManager.default.createFile(atPath: errPath, contents: nil)
+    else { throw ProcessFailure("cannot create \(outPath) or \(errPath)") }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -94,7 +95,9 @@ public final class ServerProcess: Sendable {
     ) async throws -> ServerProcess {
         let server = BuildProducts.executable("postbox-server")
         let logFile = work.file("server-\(UUID().uuidString.prefix(8)).log")
-        FileManager.default.createFile(atPath: logFile, contents: nil)
+        guard FileManager.default.createFile(atPath: logFile, contents: nil) else {
+            throw ProcessFailure("cannot create \(logFile)")
+        }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: server)
         process.arguments = ["serve", "--data-dir", dataDir, "--host", "127.0.0.1", "--port", "0"]

@@ -81,7 +81,8 @@ struct AttachmentTests {
             #expect(pixelsBefore == pixelsAfter && pixelsBefore.count > 100)
 
             // At rest: neither the metadata nor the picture's bytes are in the database file.
-            try await testDatabase(server.config.databasePath).writeWithoutTransaction { try $0.checkpoint(.truncate) }
+            let database = try testDatabase(server.config.databasePath)
+            _ = try await database.writeWithoutTransaction { try $0.checkpoint(.truncate) }
             let file = FileManager.default.contents(atPath: server.config.databasePath) ?? Data()
             for marker in ["ZEBRAEXIF-4711", "ZebraCam", "ZEBRAXMP-4711", "Schaden vorne"] {
                 #expect(file.range(of: Data(marker.utf8)) == nil)

@@ -49,10 +49,10 @@ struct AuthorizationMatrixTests {
             let world = try await World.make(server)
             let referralA = try await world.referral(by: world.brokerA)
             let ticketA = try await world.ticket(by: world.brokerA, kind: "referral", number: referralA)
-            _ = try await server.expectStatus(200, try await server.client.sendJSON(
+            _ = try server.expectStatus(200, try await server.client.sendJSON(
                 .PATCH, server.url("/v1/tickets/\(ticketA)"), ["assigneeId": world.advisor.id], headers: server.bearer(world.advisor.token)))
             let ticket2 = try await world.ticket(by: world.member2, kind: "contract", number: World.contract2)
-            _ = try await server.expectStatus(200, try await server.client.sendJSON(
+            _ = try server.expectStatus(200, try await server.client.sendJSON(
                 .PATCH, server.url("/v1/tickets/\(ticket2)"), ["assigneeId": world.advisor2.id], headers: server.bearer(world.advisor2.token)))
             let messageA = try await firstMessage(server, ticket: ticketA, token: world.brokerA.token)
             let message2 = try await firstMessage(server, ticket: ticket2, token: world.member2.token)

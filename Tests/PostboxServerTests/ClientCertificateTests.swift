@@ -58,11 +58,11 @@ struct ClientCertificateTests {
         await #expect(throws: (any Error).self) { _ = try await foreign.send(.GET, users, headers: server.bearer(token)) }
 
         // Members (and brokers) use the postbox without a certificate.
-        let created = try await server.expectStatus(201, try await asAdmin.sendJSON(
+        let created = try server.expectStatus(201, try await asAdmin.sendJSON(
             .POST, users, ["login": "maria", "role": "member", "displayName": "Maria", "memberNumber": "M-1"],
             headers: server.bearer(token)))
         let code = try #require(try created.json()["activationCode"] as? String)
-        _ = try await server.expectStatus(200, try await server.client.sendJSON(
+        _ = try server.expectStatus(200, try await server.client.sendJSON(
             .POST, server.url("/v1/activate"), ["login": "maria", "activationCode": code, "password": "passphrase of maria 1"]))
         let member = try await server.login("maria", "passphrase of maria 1")
         #expect(try await server.client.send(.GET, server.url("/v1/me"), headers: server.bearer(member)).status == 200)

@@ -16,7 +16,7 @@ struct EncryptionAtRestTests {
                 by: world.brokerA, extra: ["consent": true, "remarks": "Bemerkung \(marker)"])
             let ticket = try await world.ticket(
                 by: world.brokerA, kind: "referral", number: referral, subject: "Betreff \(marker)", body: "Text \(marker)")
-            _ = try await server.expectStatus(201, try await server.client.sendJSON(
+            _ = try server.expectStatus(201, try await server.client.sendJSON(
                 .POST, server.url("/v1/tickets/\(ticket)/messages"), ["body": "Antwort \(marker)"],
                 headers: server.bearer(world.advisor.token)))
             // Readable through the API …
@@ -31,7 +31,7 @@ struct EncryptionAtRestTests {
             #expect(bytes(path + "-wal").range(of: needle) == nil)
             #expect(bytes(path).range(of: needle) == nil)
             // The server's checkpointer may hold the file for a moment: testDatabase waits for it.
-            try await testDatabase(path).writeWithoutTransaction { try $0.checkpoint(.full) }
+            _ = try await testDatabase(path).writeWithoutTransaction { try $0.checkpoint(.full) }
             #expect(bytes(path).range(of: needle) == nil)
             #expect(bytes(path + "-wal").range(of: needle) == nil)
             #expect(bytes(path).range(of: Data("broker.a".utf8)) != nil, "the scan does find clear text (logins)")
@@ -82,7 +82,7 @@ struct EncryptionAtRestTests {
         try await TestServer.run { server in
             let world = try await World.make(server)
             let ticket = try await world.ticket(by: world.member, kind: "contract", number: World.contract, body: "erste")
-            _ = try await server.expectStatus(201, try await server.client.sendJSON(
+            _ = try server.expectStatus(201, try await server.client.sendJSON(
                 .POST, server.url("/v1/tickets/\(ticket)/messages"), ["body": "zweite"], headers: server.bearer(world.member.token)))
             try await testDatabase(server.config.databasePath).write { db in
                 try db.execute(

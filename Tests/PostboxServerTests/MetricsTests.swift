@@ -42,7 +42,7 @@ struct Figures {
 @Suite("Prometheus metrics: requests, logins, flags and store size for admins and a loopback scraper")
 struct MetricsTests {
     static func scrape(_ server: TestServer, token: String) async throws -> Figures {
-        let response = try await server.expectStatus(
+        let response = try server.expectStatus(
             200, try await server.client.send(.GET, server.url("/metrics"), headers: server.bearer(token)))
         #expect(response.header("content-type") == "text/plain; version=0.0.4; charset=utf-8")
         return try Figures(String(decoding: response.body, as: UTF8.self))
@@ -82,14 +82,14 @@ struct MetricsTests {
             #expect(try await server.client.sendJSON(
                 .POST, server.url("/v1/tickets"), body, headers: server.bearer(world.brokerA.token)).status == 422)
             body["acknowledgeSpecialCategories"] = true
-            let ticket = try await server.expectStatus(201, try await server.client.sendJSON(
+            let ticket = try server.expectStatus(201, try await server.client.sendJSON(
                 .POST, server.url("/v1/tickets"), body, headers: server.bearer(world.brokerA.token)))
             let memberTicket = try await world.ticket(by: world.member, kind: "contract", number: World.contract)
-            _ = try await server.expectStatus(201, try await server.client.sendJSON(
+            _ = try server.expectStatus(201, try await server.client.sendJSON(
                 .POST, server.url("/v1/tickets/\(memberTicket)/messages"), ["body": "Ich bin gehbehindert."],
                 headers: server.bearer(world.member.token)))
             let ticketID = try #require((try ticket.json()["ticket"] as? [String: Any])?["id"] as? String)
-            _ = try await server.expectStatus(201, try await server.client.sendJSON(
+            _ = try server.expectStatus(201, try await server.client.sendJSON(
                 .POST, server.url("/v1/tickets/\(ticketID)/messages"), ["body": "Der Kunde ist gehbehindert."],
                 headers: server.bearer(world.advisor.token)))
 
@@ -127,7 +127,7 @@ struct MetricsTests {
             #expect(url.hasPrefix("http://127.0.0.1:") && url.hasSuffix("/metrics"))
 
             let plain = HTTPClient(eventLoopGroupProvider: .singleton)
-            let loopback = try await server.expectStatus(200, try await plain.send(.GET, url))
+            let loopback = try server.expectStatus(200, try await plain.send(.GET, url))
             #expect(loopback.header("content-type") == MetricsController.contentType)
             let figures = try Figures(String(decoding: loopback.body, as: UTF8.self))
             #expect(figures["postbox_logins_total{outcome=\"success\"}"] == 1)

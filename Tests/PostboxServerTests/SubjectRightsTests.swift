@@ -41,7 +41,7 @@ struct SubjectRightsTests {
             let cli = [("X-Postbox-Channel", "cli")]
 
             // A broker refers the customer, with remarks and consent, and opens a ticket.
-            let referralNumber = try await server.expectStatus(
+            let referralNumber = try server.expectStatus(
                 201,
                 try await server.client.sendJSON(
                     .POST, server.url("/v1/referrals"),
@@ -51,7 +51,7 @@ struct SubjectRightsTests {
                         "remarks": "\(marker) Steinschlag, Kunde ruft ab 17 Uhr zurück", "consent": true,
                     ], headers: server.bearer(world.brokerA.token) + web)
             ).json()["number"] as? String ?? ""
-            let referralTicket = try await server.expectStatus(
+            let referralTicket = try server.expectStatus(
                 201,
                 try await server.client.sendJSON(
                     .POST, server.url("/v1/tickets"),
@@ -60,13 +60,13 @@ struct SubjectRightsTests {
                     headers: server.bearer(world.brokerA.token) + web))
             let referralTicketID = (try referralTicket.json()["ticket"] as? [String: Any])?["id"] as? String ?? ""
             // The advisor answers from the CLI.
-            _ = try await server.expectStatus(
+            _ = try server.expectStatus(
                 201,
                 try await server.client.sendJSON(
                     .POST, server.url("/v1/tickets/\(referralTicketID)/messages"), ["body": "\(marker) Termin Montag 9 Uhr."],
                     headers: server.bearer(world.advisor.token) + cli))
             // The customer's account is linked through the contract's policy number; she writes too.
-            _ = try await server.expectStatus(
+            _ = try server.expectStatus(
                 201,
                 try await server.client.sendJSON(
                     .POST, server.url("/v1/tickets/\(referralTicketID)/messages"), ["body": "\(marker) Passt mir gut."],
@@ -75,14 +75,14 @@ struct SubjectRightsTests {
             let contractTicketID = try await world.ticket(
                 by: world.member, kind: "contract", number: World.contract, subject: "\(marker) Beitrag",
                 body: "\(marker) Wann wird der Beitrag abgebucht?")
-            _ = try await server.expectStatus(
+            _ = try server.expectStatus(
                 201,
                 try await server.client.sendJSON(
                     .POST, server.url("/v1/tickets/\(contractTicketID)/messages"), ["body": "Am Monatsersten."],
                     headers: server.bearer(world.advisor.token)))
 
             // The DPO finds the subject by licence plate, written differently.
-            let search = try await server.expectStatus(
+            let search = try server.expectStatus(
                 200,
                 try await server.client.sendJSON(
                     .POST, server.url("/v1/subjects/search"), ["licencePlate": "m ab1234"], headers: server.bearer(world.dpo.token)))
@@ -102,7 +102,7 @@ struct SubjectRightsTests {
                 ).status == 403)
 
             // The export holds every entry with its origin.
-            let exported = try await server.expectStatus(
+            let exported = try server.expectStatus(
                 200,
                 try await server.client.send(
                     .GET, server.url("/v1/subjects/\(subjectID)/export"), headers: server.bearer(world.dpo.token)))
@@ -154,7 +154,7 @@ struct SubjectRightsTests {
             #expect(!String(decoding: exported.body, as: UTF8.self).contains("User advisor"), "no advisor account data")
 
             // The same data as a readable page and as a zip; the member gets her own.
-            let html = try await server.expectStatus(
+            let html = try server.expectStatus(
                 200,
                 try await server.client.send(
                     .GET, server.url("/v1/subjects/\(subjectID)/export?format=html"), headers: server.bearer(world.dpo.token)))
@@ -162,7 +162,7 @@ struct SubjectRightsTests {
             let page = String(decoding: html.body, as: UTF8.self)
             #expect(page.hasPrefix("<!doctype html>") && page.contains("Makler Alpha GmbH") && page.contains(referralNumber))
             #expect(!page.contains("<script"))
-            let zip = try await server.expectStatus(
+            let zip = try server.expectStatus(
                 200,
                 try await server.client.send(
                     .GET, server.url("/v1/subjects/\(subjectID)/export?format=zip"), headers: server.bearer(world.dpo.token)))
@@ -173,7 +173,7 @@ struct SubjectRightsTests {
                 try await server.client.send(
                     .GET, server.url("/v1/subjects/\(subjectID)/export?format=pdf"), headers: server.bearer(world.dpo.token)
                 ).status == 422)
-            let own = try await server.expectStatus(
+            let own = try server.expectStatus(
                 200, try await server.client.send(.GET, server.url("/v1/me/export"), headers: server.bearer(world.member.token)))
             #expect((try own.json()["subject"] as? [String: Any])?["id"] as? String == subjectID)
             #expect(
@@ -188,7 +188,7 @@ struct SubjectRightsTests {
             let path = server.config.databasePath
             let sealed = try await Self.sealedBytes(path, referral: referralNumber, ticket: referralTicketID, member: world.member.id)
             #expect(sealed.count >= 8)
-            let erasure = try await server.expectStatus(
+            let erasure = try server.expectStatus(
                 200,
                 try await server.client.send(
                     .POST, server.url("/v1/subjects/\(subjectID)/erase"), headers: server.bearer(world.dpo.token)))
@@ -243,7 +243,7 @@ struct SubjectRightsTests {
                 headers: server.bearer(world.advisor.token))
             #expect(refused.status == 409)
             #expect(try refused.json()["type"] as? String == "urn:postbox:problem:subject-restricted")
-            let afterwards = try await server.expectStatus(
+            let afterwards = try server.expectStatus(
                 200,
                 try await server.client.send(
                     .GET, server.url("/v1/subjects/\(subjectID)/export"), headers: server.bearer(world.dpo.token)))
@@ -272,7 +272,7 @@ struct SubjectRightsTests {
                 try await server.client.send(
                     .POST, server.url("/v1/subjects/\(subjectID)/restrict"), headers: server.bearer(world.advisor.token)
                 ).status == 403)
-            let restricted = try await server.expectStatus(
+            let restricted = try server.expectStatus(
                 200,
                 try await server.client.send(
                     .POST, server.url("/v1/subjects/\(subjectID)/restrict"), headers: server.bearer(world.dpo.token)))
@@ -296,7 +296,7 @@ struct SubjectRightsTests {
                 try await server.client.send(.GET, server.url("/v1/tickets/\(ticket)"), headers: server.bearer(world.dpo.token))
                     .status == 200)
 
-            _ = try await server.expectStatus(
+            _ = try server.expectStatus(
                 200,
                 try await server.client.send(
                     .DELETE, server.url("/v1/subjects/\(subjectID)/restrict"), headers: server.bearer(world.dpo.token)))
@@ -350,14 +350,14 @@ struct SubjectRightsTests {
             let ended = ISO8601DateFormatter.string(
                 from: server.clock.now().addingTimeInterval(-365 * 86_400), timeZone: TimeZone(identifier: "UTC")!,
                 formatOptions: [.withFullDate, .withDashSeparatorInDate])
-            _ = try await server.expectStatus(
+            _ = try server.expectStatus(
                 201,
                 try await server.client.sendJSON(
                     .POST, server.url("/v1/contracts"),
                     ["number": "HR-1", "holder": ["surname": "Berg"], "endsOn": ended], headers: server.bearer(world.advisor.token)))
             let heldTicket = try await world.ticket(by: world.advisor, kind: "contract", number: "HR-1", subject: "Kündigung")
             let closed = try await world.ticket(by: world.brokerA, kind: "referral", number: try await world.referral(by: world.brokerA))
-            _ = try await server.expectStatus(
+            _ = try server.expectStatus(
                 200,
                 try await server.client.sendJSON(
                     .PATCH, server.url("/v1/tickets/\(closed)"), ["status": "closed"], headers: server.bearer(world.advisor.token)))
@@ -412,7 +412,7 @@ struct SubjectRightsTests {
             let advisor = server.bearer(world.advisor.token)
             // A running contract (its number holds a '/'), a ticket on it, and the holder erased:
             // the ticket is held with no end in sight, the holder restricted.
-            _ = try await server.expectStatus(
+            _ = try server.expectStatus(
                 201,
                 try await server.client.sendJSON(
                     .POST, server.url("/v1/contracts"), ["number": "HR-7/2020", "holder": ["surname": "Brandt"]],
@@ -421,7 +421,7 @@ struct SubjectRightsTests {
             let search = try await server.client.sendJSON(
                 .POST, server.url("/v1/subjects/search"), ["policyNumber": "HR-7/2020"], headers: server.bearer(world.dpo.token))
             let subject = try #require((try search.json()["subjects"] as? [[String: Any]])?.first?["id"] as? String)
-            let erasure = try await server.expectStatus(
+            let erasure = try server.expectStatus(
                 200, try await server.client.send(.POST, server.url("/v1/subjects/\(subject)/erase"), headers: server.bearer(world.dpo.token)))
             let entry = (try erasure.json()["retained"] as? [[String: Any]])?.first { $0["id"] as? String == held }
             #expect(entry != nil && entry?["until"] == nil, "held while the contract runs")
@@ -449,16 +449,16 @@ struct SubjectRightsTests {
 
             // Ended six years before now: the five-year hold has run out and retention takes the ticket.
             let ended = ReferenceService.dayText(server.clock.now().addingTimeInterval(-6 * 366 * 86_400))
-            let set = try await server.expectStatus(
+            let set = try server.expectStatus(
                 200, try await server.client.sendJSON(.PATCH, path, ["endsOn": ended], headers: advisor))
             #expect(try set.json()["number"] as? String == "HR-7/2020")
             #expect(try set.json()["endsOn"] as? String == ended)
             // Cleared again, nothing expires; set once more, the held ticket goes.
-            let cleared = try await server.expectStatus(
+            let cleared = try server.expectStatus(
                 200, try await server.client.sendJSON(.PATCH, path, ["endsOn": NSNull()], headers: advisor))
             #expect(try cleared.json()["endsOn"] is NSNull)
             #expect(try await subjects.purge(dryRun: true).heldTickets == 0)
-            _ = try await server.expectStatus(
+            _ = try server.expectStatus(
                 200, try await server.client.sendJSON(.PATCH, path, ["endsOn": ended], headers: server.bearer(world.admin)))
             #expect(try await subjects.purge(dryRun: false).heldTickets == 1)
             #expect(try await server.client.send(.GET, server.url("/v1/tickets/\(held)"), headers: advisor).status == 404)
@@ -499,7 +499,7 @@ struct SubjectRightsTests {
             // While the erasure waits for the reader, others still write: its attempts to truncate
             // do not hold the writer (they held it for the whole busy timeout before).
             try await Task.sleep(for: .milliseconds(300))
-            _ = try await server.expectStatus(201, try await server.client.sendJSON(
+            _ = try server.expectStatus(201, try await server.client.sendJSON(
                 .POST, server.url("/v1/tickets/\(otherTicket)/messages"), ["body": "Noch eine Frage"],
                 headers: server.bearer(world.member2.token)))
             #expect(!erased.withLock { $0 }, "the post waited for the erasure")

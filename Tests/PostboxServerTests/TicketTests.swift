@@ -14,7 +14,7 @@ struct TicketTests {
                 by: world.brokerA,
                 extra: ["consent": true, "firstName": "Maria", "damageType": "glass", "email": "Maria@Example.org",
                         "remarks": "Steinschlag auf der A9"])
-            let referral = try await server.expectStatus(
+            let referral = try server.expectStatus(
                 200, try await server.client.send(.GET, server.url("/v1/referrals/\(number)"), headers: server.bearer(world.brokerA.token)))
             let details = try referral.json()
             #expect(details["licensePlate"] as? String == "M-AB 1234")
@@ -42,14 +42,14 @@ struct TicketTests {
             let afterAnswer = try await server.client.send(
                 .GET, server.url("/v1/tickets/\(ticketID)"), headers: server.bearer(world.advisor.token))
             #expect(try afterAnswer.json()["status"] as? String == "answered")
-            let advisorView = try await server.expectStatus(
+            let advisorView = try server.expectStatus(
                 200, try await server.client.send(
                     .GET, server.url("/v1/tickets/\(ticketID)/messages"), headers: server.bearer(world.advisor.token)))
             let origins = try #require(try advisorView.json()["items"] as? [[String: Any]]).map { $0["origin"] as? [String: Any] }
             #expect(origins.map { $0?["organisationName"] as? String } == ["Makler Alpha GmbH", nil], "the advisor has none")
 
             // The member is linked to the referral's subject through the contract's policy number.
-            let memberView = try await server.expectStatus(
+            let memberView = try server.expectStatus(
                 200, try await server.client.send(
                     .GET, server.url("/v1/tickets/\(ticketID)/messages"), headers: server.bearer(world.member.token)))
             let messages = try #require(try memberView.json()["items"] as? [[String: Any]])

@@ -29,7 +29,7 @@ struct World {
     static func make(_ server: TestServer) async throws -> World {
         let admin = try await server.adminToken()
         // The admin accepts the terms too, so access checks (not the consent gate) answer below.
-        _ = try await server.expectStatus(
+        _ = try server.expectStatus(
             204,
             try await server.client.sendJSON(
                 .POST, server.url("/v1/me/consent"), ["version": server.config.termsVersion], headers: server.bearer(admin)))
@@ -41,13 +41,13 @@ struct World {
         let advisor2 = try await server.makeUser("advisor2", role: "advisor", adminToken: admin)
         // One member exists before their contract, the other after it.
         let member = try await server.makeUser("maria", role: "member", adminToken: admin, memberNumber: "M-1001")
-        _ = try await server.expectStatus(
+        _ = try server.expectStatus(
             201,
             try await server.client.sendJSON(
                 .POST, server.url("/v1/contracts"),
                 ["number": contract, "holder": ["surname": "Schmidt", "firstName": "Maria", "memberNumber": "M1001"],
                  "advisorId": advisor.id], headers: server.bearer(advisor.token)))
-        _ = try await server.expectStatus(
+        _ = try server.expectStatus(
             201,
             try await server.client.sendJSON(
                 .POST, server.url("/v1/contracts"),
@@ -68,7 +68,7 @@ struct World {
             "surname": "Schmidt", "phone": "+49 89 1234-567", "licensePlate": "m ab 1234", "policyNumber": policy,
         ]
         body.merge(extra) { $1 }
-        let response = try await server.expectStatus(
+        let response = try server.expectStatus(
             201, try await server.client.sendJSON(.POST, server.url("/v1/referrals"), body, headers: server.bearer(broker.token)))
         return try response.json()["number"] as? String ?? ""
     }
@@ -82,7 +82,7 @@ struct World {
     func ticket(by account: Account, kind: String, number: String, subject: String = "Scheibe", body: String = "Bitte melden")
         async throws -> String
     {
-        let response = try await server.expectStatus(
+        let response = try server.expectStatus(
             201,
             try await server.client.sendJSON(
                 .POST, server.url("/v1/tickets"),
@@ -94,7 +94,7 @@ struct World {
 
 extension TestServer {
     func organisation(_ name: String, _ partner: String, admin: String) async throws -> String {
-        let response = try await expectStatus(
+        let response = try expectStatus(
             201,
             try await client.sendJSON(
                 .POST, url("/v1/organisations"), ["name": name, "partnerNumber": partner], headers: bearer(admin)))

@@ -112,7 +112,8 @@ func confirm(_ question: String) -> Bool {
     fflush(tty)
     var buffer = [CChar](repeating: 0, count: 64)
     guard fgets(&buffer, Int32(buffer.count), tty) != nil else { return false }
-    let answer = String(cString: buffer).trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+    let line = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+    let answer = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
     return answer == "y" || answer == "yes"
 }
 
