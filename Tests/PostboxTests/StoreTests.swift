@@ -228,6 +228,34 @@ extension CheckpointerTests {
         ((try? FileManager.default.attributesOfItem(atPath: store.path + "-wal"))?[.size] as? Int) ?? 0
     }
 
+    /// Under continuous writes the checkpointer's rounds never find the WAL fully copied when a
+    /// write begins; without the writer's own checkpoint of the tail, the WAL would only be
+    /// written from its start again at the backstop (here it would grow past 12 MB).
+    @Test func underContinuousWritesTheWALIsWrittenFromItsStartAgain() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.remove() }
+        let store = temporary.store
+        try await store.write { db in try db.execute(sql: "CREATE TABLE filler (x BLOB)") }
+        let checkpointer = try store.makeCheckpointer()
+        let running = Task { try await checkpointer.run(every: .milliseconds(20), restartingAfter: 100) }
+        defer { running.cancel() }
+        // Eight writers, 400 rows of 3,000 bytes each: about 3,200 pages through the group commit.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    for _ in 0..<400 {
+                        try await store.write { db in try db.execute(sql: "INSERT INTO filler VALUES (randomblob(3000))") }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await store.writer.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM filler") } == 3_200)
+        // The file keeps its largest size: it never held more than a few rounds' frames.
+        #expect(Self.walSize(store) < 4_000_000, "WAL \(Self.walSize(store)) bytes")
+        #expect(try store.integrityCheck() == ["ok"])
+    }
+
     @Test func anIdleWALIsTruncatedSoNoOldPageImagesStayInIt() async throws {
         let temporary = try TemporaryStore()
         defer { temporary.remove() }

@@ -26,6 +26,8 @@ final class GroupCommitter: Sendable {
 
     private let writer: DatabasePool
     private let state = Mutex(State())
+    /// Whether the writer should checkpoint after its current batch (``requestTailCheckpoint()``).
+    private let tailCheckpointWanted = Atomic(false)
     /// Most writes in one transaction, so one batch never holds the write lock for long.
     static let maximumBatch = 64
 
@@ -98,6 +100,13 @@ final class GroupCommitter: Sendable {
         let cause: any Error
     }
 
+    /// Asks the writer to checkpoint the WAL itself once its current batch is answered
+    /// (``Checkpointer`` explains why). A request made while the writer is idle waits for the
+    /// next batch; several requests before it make one checkpoint.
+    func requestTailCheckpoint() {
+        tailCheckpointWanted.store(true, ordering: .releasing)
+    }
+
     /// Commits batches until no write is waiting.
     private func drain() async {
         while true {
@@ -118,6 +127,10 @@ final class GroupCommitter: Sendable {
                 for job in jobs { job.finish(nil) }
             } catch {
                 for job in jobs { job.finish(error) }
+            }
+            if tailCheckpointWanted.exchange(false, ordering: .acquiringAndReleasing) {
+                // A failure (a lock an operator command holds) leaves the WAL to grow until the next request.
+                _ = try? await writer.writeWithoutTransaction { db in try db.checkpoint(.passive) }
             }
         }
     }

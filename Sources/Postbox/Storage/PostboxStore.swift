@@ -116,7 +116,7 @@ public struct PostboxStore: Sendable {
     /// A checkpointer for this store on a connection of its own, for a server to run for as long
     /// as it serves (operator commands and tests that do not run one open no connection for it).
     public func makeCheckpointer() throws -> Checkpointer {
-        try Checkpointer(path: path, writer: writer, owedTruncation: owedTruncation)
+        try Checkpointer(path: path, writer: writer, committer: committer, owedTruncation: owedTruncation)
     }
 
     /// Names of the migrations applied, in order.
