@@ -75,6 +75,12 @@ struct LineLogHandlerTests {
             "\(written[0])")
     }
 
+    /// Setting a key on a request's logger (the request id, the client address) copies the
+    /// handler; one that fits in the existential's three inline words needs no box of its own.
+    @Test func theHandlerFitsALoggersExistentialInline() {
+        #expect(MemoryLayout<LineLogHandler>.size <= 3 * MemoryLayout<Int>.size)
+    }
+
     @Test func concurrentLinesNeverInterleave() async throws {
         let padding = String(repeating: "x", count: 3_000)
         let written = try lines { fd in

@@ -17,9 +17,14 @@ import Synchronization
 public struct LineLogHandler: LogHandler {
     public var logLevel: Logger.Level = .info
     public var metadata: Logger.Metadata = [:]
-    public var metadataProvider: Logger.MetadataProvider?
-    private let label: String
-    private let output: Output
+    /// What does not change per logger, in one reference: the handler then fits in a `Logger`'s
+    /// existential inline (three words), so setting a key on a request's logger copies no box.
+    private var fixed: Fixed
+
+    public var metadataProvider: Logger.MetadataProvider? {
+        get { fixed.metadataProvider }
+        set { fixed = Fixed(label: fixed.label, output: fixed.output, metadataProvider: newValue) }
+    }
 
     /// A handler writing to standard output.
     public init(label: String, metadataProvider: Logger.MetadataProvider? = nil) {
@@ -28,9 +33,7 @@ public struct LineLogHandler: LogHandler {
 
     /// A handler writing to `fileDescriptor`, which must stay open while the handler is used.
     public init(label: String, fileDescriptor: Int32, metadataProvider: Logger.MetadataProvider? = nil) {
-        self.label = label
-        self.output = Output(fileDescriptor: fileDescriptor)
-        self.metadataProvider = metadataProvider
+        fixed = Fixed(label: label, output: Output(fileDescriptor: fileDescriptor), metadataProvider: metadataProvider)
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -39,21 +42,49 @@ public struct LineLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var merged = metadata
-        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
-        if let own = event.metadata { merged.merge(own) { _, new in new } }
+        // The logger's, the provider's and the event's metadata, each key once with the value of
+        // the latest source, in key order: sorted by key and source, the last of each key kept
+        // (no merged dictionary to hash into).
+        let provided = fixed.metadataProvider?.get()
+        var entries: [(key: String, source: Int, value: Logger.MetadataValue)] = []
+        entries.reserveCapacity(metadata.count + (provided?.count ?? 0) + (event.metadata?.count ?? 0))
+        for (key, value) in metadata { entries.append((key, 0, value)) }
+        if let provided { for (key, value) in provided { entries.append((key, 1, value)) } }
+        if let own = event.metadata { for (key, value) in own { entries.append((key, 2, value)) } }
+        entries.sort { $0.key != $1.key ? $0.key < $1.key : $0.source < $1.source }
+
         var line: [UInt8] = []
-        line.reserveCapacity(160 + merged.count * 32)
+        line.reserveCapacity(160 + entries.count * 32)
         CivilTime.parts(Date()).append(to: &line, separator: UInt8(ascii: "T"), milliseconds: false)
-        line.append(contentsOf: "+0000 \(event.level) \(label):".utf8)
-        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
+        line.append(contentsOf: "+0000 ".utf8)
+        line.append(contentsOf: event.level.rawValue.utf8)
+        line.append(UInt8(ascii: " "))
+        line.append(contentsOf: fixed.label.utf8)
+        line.append(UInt8(ascii: ":"))
+        for index in entries.indices where index == entries.count - 1 || entries[index + 1].key != entries[index].key {
             line.append(UInt8(ascii: " "))
-            line.append(contentsOf: key.utf8)
+            line.append(contentsOf: entries[index].key.utf8)
             line.append(UInt8(ascii: "="))
-            line.append(contentsOf: value.description.utf8)
+            line.append(contentsOf: entries[index].value.description.utf8)
         }
-        line.append(contentsOf: " [\(event.source)] \(event.message)\n".utf8)
-        output.write(line)
+        line.append(contentsOf: " [".utf8)
+        line.append(contentsOf: event.source.utf8)
+        line.append(contentsOf: "] ".utf8)
+        line.append(contentsOf: event.message.description.utf8)
+        line.append(UInt8(ascii: "\n"))
+        fixed.output.write(line)
+    }
+
+    private final class Fixed: Sendable {
+        let label: String
+        let output: Output
+        let metadataProvider: Logger.MetadataProvider?
+
+        init(label: String, output: Output, metadataProvider: Logger.MetadataProvider?) {
+            self.label = label
+            self.output = output
+            self.metadataProvider = metadataProvider
+        }
     }
 
     /// The descriptor, with a lock so that lines from concurrent requests never interleave even

@@ -19,13 +19,14 @@ struct ClientAddressMiddleware: RouterMiddleware {
         let start = ContinuousClock.now
         let response = try await next(request, context)
         let elapsed = ContinuousClock.now - start
+        let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
         context.logger.info(
             "request",
             metadata: [
-                "http.method": "\(request.method.rawValue)",
-                "http.route": "\(context.endpointPath ?? "unmatched")",
-                "http.status": "\(response.status.code)",
-                "duration.ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
+                "http.method": .string(request.method.rawValue),
+                "http.route": .string(context.endpointPath ?? "unmatched"),
+                "http.status": .stringConvertible(response.status.code),
+                "duration.ms": .stringConvertible(milliseconds),
             ])
         return response
     }
