@@ -244,7 +244,9 @@ extension CheckpointerTests {
             for _ in 0..<8 {
                 group.addTask {
                     for _ in 0..<400 {
-                        try await store.write { db in try db.execute(sql: "INSERT INTO filler VALUES (randomblob(3000))") }
+                        try await store.write { db in
+                            try db.execute(sql: "INSERT INTO filler VALUES (randomblob(3000))")
+                        }
                     }
                 }
             }

@@ -7,9 +7,10 @@ import GRDB
 /// SQLite checkpoints automatically inside the commit that takes the WAL past 1,000 pages: that
 /// commit (and every write batched into it) then also copies those pages into the database file
 /// and waits for two more fsyncs. With a million messages this put 80 ms into a post's p99.
-/// While the server runs, ``run(every:)`` checkpoints in PASSIVE mode from this connection
-/// instead (it never blocks writers or readers), and the writer's own automatic checkpoint is
-/// moved out to ``backstopPages``, where it only acts if this one falls behind.
+/// While the server runs, ``run(every:truncatingAfterIdle:restartingAfter:)`` checkpoints in
+/// PASSIVE mode from this connection instead (it never blocks writers or readers), and the
+/// writer's own automatic checkpoint is moved out to ``backstopPages``, where it only acts if
+/// this one falls behind.
 ///
 /// SQLite writes the WAL from its start again (instead of appending) only when a write begins
 /// while every frame is in the database file. Under continuous writes that moment never comes
@@ -18,8 +19,9 @@ import GRDB
 /// copied the 1,500-2,000 frames since the last round and synced them, holding up every write
 /// for 4-30 ms. So a round that finds ``restartFrames`` or more in the WAL asks the writer to
 /// checkpoint the few frames written during it (``GroupCommitter/requestTailCheckpoint()``),
-/// after which its next write starts the WAL again (unless a reader still needs its frames): it stays near SQLite's own 1,000 pages, and
-/// the writer's syncs of the database file are shorter (about 4 ms).
+/// after which its next write starts the WAL again (unless a reader still needs its frames):
+/// the WAL stays near SQLite's own 1,000 pages, and the writer's syncs of the database file are
+/// shorter (about 4 ms).
 public final class Checkpointer: Sendable {
     /// WAL pages after which the writer checkpoints by itself (SQLite's default is 1,000).
     public static let backstopPages = 10_000
