@@ -17,7 +17,7 @@ import GRDB
 /// from this connection's rounds, since the writer appends while a round copies and syncs: the
 /// WAL grew to the backstop (40 MB) every 1.3 s under W1, and the writer's own checkpoint then
 /// copied the 1,500-2,000 frames since the last round and synced them, holding up every write
-/// for 4-30 ms. So a round that finds ``restartFrames`` or more in the WAL asks the writer to
+/// for 3-30 ms. So a round that finds ``restartFrames`` or more in the WAL asks the writer to
 /// checkpoint the few frames written during it (``GroupCommitter/requestTailCheckpoint()``),
 /// after which its next write starts the WAL again (unless a reader still needs its frames):
 /// the WAL stays near SQLite's own 1,000 pages, and the writer's syncs of the database file are
