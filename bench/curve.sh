@@ -33,7 +33,9 @@ start_store() {
   "$BIN/postbox-server" init --data-dir "$data" --json > "$WORK/$name/init.json"
   log "$name: seeding $messages messages through the core library"
   taskset -c "$SERVER_CPU" "$BIN/postbox-bench" --seed-data-dir "$data" --seed-messages "$messages" >&2
-  POSTBOX_ENTRIES_PER_MINUTE=0 taskset -c "$SERVER_CPU" "$BIN/postbox-server" serve --data-dir "$data" \
+  # The page cache is off (unless asked for): W2 reads the same page over and over, which a
+  # cache answers without touching the messages; here every read goes to the store.
+  POSTBOX_PAGE_CACHE_MB=${POSTBOX_PAGE_CACHE_MB:-0} POSTBOX_ENTRIES_PER_MINUTE=0 taskset -c "$SERVER_CPU" "$BIN/postbox-server" serve --data-dir "$data" \
     --host 127.0.0.1 --port "$port" > "$WORK/$name/server.log" 2>&1 &
   pid=$!; PIDS+=("$pid")
   wait_listening "$port"

@@ -63,6 +63,16 @@ if [ "${POSTBOX_ONLY:-0}" = 1 ]; then   # the cost-as-data-grows runs: Postbox w
   exit 0
 fi
 
+# W2 again with the page cache off: every read decrypts and writes its 50 messages (W2 above reads
+# the same page over and over, which the server answers from memory while the thread is unchanged).
+POSTBOX_PAGE_CACHE_MB=0 POSTBOX_ENTRIES_PER_MINUTE=0 taskset -c "$SERVER_CPU" "$BIN/postbox-server" serve --data-dir "$DATA" \
+  --host 127.0.0.1 --port "$PEER_PORT" > "$WORK/server-uncached.log" 2>&1 &
+PIDS+=("$!"); SERVER_PID=$!
+wait_listening "$PEER_PORT"
+export READ_PATH="/v1/tickets/$TICKET_W2/messages?limit=$READ_LIMIT"
+read -r w2u_rps w2u_p50 w2u_p99 w2u_err w2u_cpu <<< "$(run_wrk W2-postbox-uncached "$ROOT/bench/lua/read.lua" "$SERVER_PID" "$BASE")"
+stop_all
+
 # --- Ceiling ---------------------------------------------------------------------------
 taskset -c "$SERVER_CPU" "$BIN/postbox-ceiling" "$DATA/tls/server.pem" "$DATA/tls/server-key.pem" "$CEILING_PORT" \
   "$POST_BYTES" "$READ_BYTES" > "$WORK/ceiling.log" 2>&1 &
@@ -88,6 +98,7 @@ table=$(cat <<TABLE
 |---|---|---|---|---|---|---|---|
 | W1 post 1 KiB (Postbox, synchronous=FULL) | $w1_rps | $w1_p50 | $w1_p99 | $w1_err | $w1_cpu | $w1_rss | $(ratio "$w1_rps" "$c1_rps") |
 | W2 read 50 of $THREAD_MESSAGES (Postbox) | $w2_rps | $w2_p50 | $w2_p99 | $w2_err | $w2_cpu | $w2_rss | $(ratio "$w2_rps" "$c2_rps") |
+| W2 read 50, page cache off (every read decrypts and writes) | $w2u_rps | $w2u_p50 | $w2u_p99 | $w2u_err | $w2u_cpu | | $(ratio "$w2u_rps" "$c2_rps") |
 | W4 list 50 tickets (Postbox) | $w4_rps | $w4_p50 | $w4_p99 | $w4_err | $w4_cpu | | |
 | W1 ceiling (Hummingbird TLS, $POST_BYTES B answer) | $c1_rps | $c1_p50 | $c1_p99 | $c1_err | $c1_cpu | $c_rss | 100% |
 | W2 ceiling (Hummingbird TLS, $READ_BYTES B answer) | $c2_rps | $c2_p50 | $c2_p99 | $c2_err | $c2_cpu | $c_rss | 100% |

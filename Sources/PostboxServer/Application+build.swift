@@ -19,6 +19,8 @@ struct ServerDependencies: Sendable {
     let subjects: SubjectService
     let attachments: AttachmentService
     let metrics: ServerMetrics
+    /// Thread pages already written; emptied whenever this process deletes messages or tickets.
+    let pages: MessagePageCache
 }
 
 /// Opens the store with the configured master key, refusing a missing or wrong key.
@@ -59,10 +61,12 @@ func openDependencies(
         attachments: GRDBAttachmentRepository(store: store, now: now), tickets: ticketRepository, audit: audit,
         settings: config.attachments, screener: screener, limiter: limiter, termsVersion: config.termsVersion, now: now)
     let reviews = ReviewService(reviews: GRDBReviewRepository(store: store, now: now))
+    let pages = MessagePageCache(settings: config.pageCache)
+    store.afterDeletingMessages { pages.removeAll() }
     return ServerDependencies(
         store: store, accounts: accounts, sessions: sessions, audit: audit, references: references, tickets: tickets,
         reviews: reviews, subjects: makeSubjectService(store: store, config: config, now: now), attachments: attachments,
-        metrics: metrics)
+        metrics: metrics, pages: pages)
 }
 
 /// The data-subject rights over `store` with the configured notice and retention.
@@ -115,7 +119,8 @@ func buildRouter(_ config: ServerConfiguration, dependencies: ServerDependencies
     OrganisationController(accounts: dependencies.accounts).addRoutes(to: router)
     AuditController(audit: dependencies.audit).addRoutes(to: router)
     ReferenceController(references: dependencies.references, organisations: organisations).addRoutes(to: router)
-    TicketController(tickets: dependencies.tickets, organisations: organisations).addRoutes(to: router)
+    TicketController(tickets: dependencies.tickets, organisations: organisations, pages: dependencies.pages)
+        .addRoutes(to: router)
     ClassificationController(maxLength: config.tickets.text.bodyMaxLength).addRoutes(to: router)
     ReviewController(reviews: dependencies.reviews, organisations: organisations).addRoutes(to: router)
     SubjectController(subjects: dependencies.subjects).addRoutes(to: router)
@@ -143,6 +148,7 @@ func buildApplication(
         clientCAFile: config.tls.staffClientCertificates ? config.dataDirectory.file(config.tls.caFile) : nil)
     let idle = Duration.seconds(config.limits.idleTimeoutSeconds)
     var services: [any Service] = [CheckpointService(checkpointer: try dependencies.store.makeCheckpointer())]
+    if dependencies.pages.isEnabled { services.append(PageCacheSweeper(cache: dependencies.pages)) }
     if config.retention.purgeIntervalMinutes > 0 {
         services.append(
             RetentionService(

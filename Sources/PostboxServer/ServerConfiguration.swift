@@ -113,6 +113,8 @@ struct ServerConfiguration: Sendable, Equatable {
     var attachments = AttachmentSettings()
     /// Per-account limit on new messages, tickets and attachments.
     var rateLimits = RateLimitSettings()
+    /// Thread pages kept in memory to answer a repeated read (0 MB: off).
+    var pageCache = PageCacheSettings()
     var logLevel: Logger.Level = .info
     /// Environment the server was started with (for `POSTBOX_MASTER_KEYS`).
     var environment: [String: String] = [:]
@@ -148,6 +150,7 @@ struct ServerConfiguration: Sendable, Equatable {
         var retention: RetentionSettings?
         var attachments: AttachmentSettings?
         var rateLimits: RateLimitSettings?
+        var pageCache: PageCacheSettings?
         var logLevel: String?
     }
 
@@ -225,6 +228,12 @@ struct ServerConfiguration: Sendable, Equatable {
             }
             rateLimits = v
         }
+        if let v = file.pageCache {
+            guard v.maxMegabytes >= 0, v.maxAgeSeconds >= 0 else {
+                throw ConfigurationError("pageCache.maxMegabytes and pageCache.maxAgeSeconds must not be negative")
+            }
+            pageCache = v
+        }
         if let v = file.logLevel {
             guard let level = Logger.Level(rawValue: v) else { throw ConfigurationError("logLevel \(v) is unknown") }
             logLevel = level
@@ -232,7 +241,7 @@ struct ServerConfiguration: Sendable, Equatable {
     }
 
     /// `POSTBOX_HOST`, `POSTBOX_PORT`, `POSTBOX_METRICS_PORT`, `POSTBOX_LOG_LEVEL`, `POSTBOX_DB_SYNCHRONOUS`,
-    /// `POSTBOX_MAX_BODY_BYTES`, `POSTBOX_ENTRIES_PER_MINUTE`, `POSTBOX_MASTER_KEY_FILE`, `POSTBOX_TLS_CERT`,
+    /// `POSTBOX_MAX_BODY_BYTES`, `POSTBOX_ENTRIES_PER_MINUTE`, `POSTBOX_PAGE_CACHE_MB`, `POSTBOX_MASTER_KEY_FILE`, `POSTBOX_TLS_CERT`,
     /// `POSTBOX_TLS_KEY`, `POSTBOX_STAFF_CLIENT_CERTIFICATES`.
     mutating func applyEnvironment(_ env: [String: String]) throws {
         if let v = env["POSTBOX_HOST"] { host = v }
@@ -269,6 +278,10 @@ struct ServerConfiguration: Sendable, Equatable {
                 throw ConfigurationError("POSTBOX_ENTRIES_PER_MINUTE must be 0 (off) or positive")
             }
             rateLimits.entriesPerMinute = n
+        }
+        if let v = env["POSTBOX_PAGE_CACHE_MB"] {
+            guard let n = Int(v), n >= 0 else { throw ConfigurationError("POSTBOX_PAGE_CACHE_MB must be 0 (off) or positive") }
+            pageCache.maxMegabytes = n
         }
         if let v = env["POSTBOX_MASTER_KEY_FILE"] { masterKeyFile = v }
         if let v = env["POSTBOX_TLS_CERT"] { tls.certificateFile = v }

@@ -18,7 +18,7 @@ struct SessionCacheTests {
                 try db.execute(sql: "CREATE TABLE \(table) (id TEXT)")
             }
         }
-        queue.add(transactionObserver: SessionCache.Observer(cache: cache), extent: .databaseLifetime)
+        queue.add(transactionObserver: SessionCache.observer(of: cache), extent: .databaseLifetime)
         return queue
     }
 

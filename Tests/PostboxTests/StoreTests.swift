@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import PostboxTestSupport
+import Synchronization
 import Testing
 
 @testable import Postbox
@@ -13,7 +14,7 @@ struct StoreTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let store = try PostboxStore.open(path: dir.file("db.sqlite"), keyRing: try makeRing())
-        #expect(try store.appliedMigrations() == ["v1-initial-schema", "v2-accounts", "v3-tickets", "v4-special-categories", "v5-subject-rights", "v6-attachments", "v7-ticket-scope-copies"])
+        #expect(try store.appliedMigrations() == ["v1-initial-schema", "v2-accounts", "v3-tickets", "v4-special-categories", "v5-subject-rights", "v6-attachments", "v7-ticket-scope-copies", "v8-ticket-versions"])
         // The writer is the connection whose commits must reach the disk (readers are set up
         // differently by GRDB's pool: only the writer gets its WAL set-up).
         let (journal, synchronous, secureDelete, foreignKeys, tables) = try store.writer.writeWithoutTransaction { db in
@@ -110,6 +111,78 @@ struct StoreTests {
             #expect(try copies(db, "t-1")[4] == nil)
             #expect(try mismatches(db) == 0)
         }
+    }
+
+    /// Schema v8 counts every change to a ticket's messages in `tickets.version`, whichever
+    /// statement makes it: a kept page of a thread is given again only while it is unchanged.
+    @Test func aTicketsVersionCountsEveryChangeToItsMessages() throws {
+        let queue = try DatabaseQueue(configuration: { var c = Configuration(); c.foreignKeysEnabled = true; return c }())
+        try PostboxMigrations.migrator.migrate(queue)
+        let at = "2026-12-08 08:00:00.000"
+        try queue.write { db in
+            func version(_ ticket: String) throws -> Int? {
+                try Int.fetchOne(db, sql: "SELECT version FROM tickets WHERE id = ?", arguments: [ticket])
+            }
+            func message(_ id: String, _ ticket: String, _ seq: Int) -> String {
+                "INSERT INTO messages (id, ticket_id, seq, body, author_role, channel, created_at) VALUES ('\(id)', '\(ticket)', \(seq), x'00', 'member', 'web', '\(at)')"
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO master_keys (id, created_at) VALUES ('mk', '\(at)');
+                    INSERT INTO data_keys (id, purpose, master_key_id, wrapped, created_at) VALUES ('dk', 'test', 'mk', x'00', '\(at)');
+                    INSERT INTO refs (id, kind, number, subject_id, organisation_id, advisor_id, data_key_id, payload, channel, created_at)
+                        VALUES ('r-1', 'contract', 'C-1', NULL, NULL, NULL, 'dk', x'00', 'web', '\(at)');
+                    INSERT INTO tickets (id, ref_id, status, data_key_id, title, channel, created_at, last_activity_at)
+                        VALUES ('t-1', 'r-1', 'open', 'dk', x'00', 'web', '\(at)', '\(at)'),
+                               ('t-2', 'r-1', 'open', 'dk', x'00', 'web', '\(at)', '\(at)');
+                    """)
+            #expect(try version("t-1") == 0)
+            try db.execute(sql: message("m-1", "t-1", 1))
+            try db.execute(sql: message("m-2", "t-1", 2))
+            #expect(try version("t-1") == 2)
+            try db.execute(sql: "UPDATE messages SET held = 1 WHERE id = 'm-2'")
+            #expect(try version("t-1") == 3)
+            try db.execute(sql: "UPDATE messages SET body = x'01', edited_at = ? WHERE id = 'm-1'", arguments: [at])
+            #expect(try version("t-1") == 4)
+            try db.execute(sql: "DELETE FROM messages WHERE id = 'm-2'")
+            #expect(try version("t-1") == 5)
+            #expect(try version("t-2") == 0, "another ticket's version stays")
+            try db.execute(sql: "UPDATE messages SET ticket_id = 't-2', seq = 1 WHERE id = 'm-1'")
+            #expect(try version("t-1") == 6, "a message that moves changes both tickets")
+            #expect(try version("t-2") == 1)
+            try db.execute(sql: "UPDATE tickets SET status = 'closed' WHERE id = 't-2'")
+            #expect(try version("t-2") == 1, "a change of the ticket itself is not a change of its messages")
+            try db.execute(sql: "DELETE FROM tickets WHERE id = 't-2'")
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM messages") == 0, "deleted with its ticket")
+        }
+    }
+
+    /// What keeps decrypted messages in memory is told when this process deleted messages or
+    /// tickets, and only then.
+    @Test func deletingMessagesOrTicketsIsReportedAfterTheTransaction() throws {
+        let queue = try DatabaseQueue()
+        try queue.write { db in
+            for table in ["messages", "tickets", "sessions"] { try db.execute(sql: "CREATE TABLE \(table) (id TEXT)") }
+        }
+        let calls = Mutex(0)
+        queue.add(transactionObserver: ChangeObserver.deletions { calls.withLock { $0 += 1 } }, extent: .databaseLifetime)
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO messages VALUES ('m'); INSERT INTO tickets VALUES ('t')")
+            try db.execute(sql: "UPDATE messages SET id = 'n'; DELETE FROM sessions")
+        }
+        #expect(calls.withLock { $0 } == 0, "inserts, updates and other tables are not deletions of messages")
+        try queue.write { db in try db.execute(sql: "DELETE FROM messages") }
+        #expect(calls.withLock { $0 } == 1)
+        try queue.write { db in
+            try db.execute(sql: "DELETE FROM tickets")
+            try db.execute(sql: "DELETE FROM messages")
+        }
+        #expect(calls.withLock { $0 } == 2, "once per transaction")
+        try queue.inTransaction { db in
+            try db.execute(sql: "INSERT INTO tickets VALUES ('u'); DELETE FROM tickets")
+            return .rollback
+        }
+        #expect(calls.withLock { $0 } == 3, "a rolled-back deletion is reported too")
     }
 
     @Test func synchronousIsConfigurable() throws {

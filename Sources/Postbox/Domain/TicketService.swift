@@ -194,16 +194,30 @@ public struct TicketService: Sendable {
     public func messages(ticketID: String, before: Int?, limit: Int, by principal: Principal, ipPrefix: String?)
         async throws -> [Message]
     {
+        switch try await messagePage(ticketID: ticketID, before: before, limit: limit, by: principal, ipPrefix: ipPrefix) {
+        case .page(let messages, _): return messages
+        case .unchanged: preconditionFailure("a page read without a version to compare is never unchanged")
+        }
+    }
+
+    /// ``messages(ticketID:before:limit:by:ipPrefix:)`` for a reader that may still hold the
+    /// page: when the ticket's messages are at `unlessVersion`, the answer is
+    /// ``MessagePageRead/unchanged`` and no message is read or decrypted. Consent, the access
+    /// check and the audited read are the same either way. The DPO's pages are always read.
+    public func messagePage(
+        ticketID: String, before: Int?, limit: Int, by principal: Principal, ipPrefix: String?,
+        unlessVersion: Int64? = nil
+    ) async throws -> MessagePageRead {
         try requireConsent(principal)
         guard (1...100).contains(limit) else { throw PostboxError.invalid([.init(field: "limit", message: "must be 1-100")]) }
         guard
-            let messages = try await tickets.messages(
-                ticketID: ticketID, before: before, limit: limit, viewer: principal,
+            let page = try await tickets.messages(
+                ticketID: ticketID, before: before, limit: limit, viewer: principal, unlessVersion: unlessVersion,
                 permitted: { ReadTicketRule().permits(principal, $0) })
         else { throw Self.notFound }
         try await audit.record(
             .by(principal.actor(ipPrefix: ipPrefix), .messagesRead, objectType: "ticket", objectID: ticketID))
-        return messages
+        return page
     }
 
     /// Rectifies a message: by its author within the window, or by the DPO. The old text is kept

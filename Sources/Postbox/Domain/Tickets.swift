@@ -40,6 +40,15 @@ public struct Message: Sendable, Equatable {
     public var categories: [SpecialCategory] = []
 }
 
+/// A page of a thread as the store read it (``TicketService/messagePage(ticketID:before:limit:by:ipPrefix:unlessVersion:)``).
+public enum MessagePageRead: Sendable, Equatable {
+    /// The page, oldest first, and the version of the ticket's messages it was read at (or
+    /// after: the version is read first).
+    case page([Message], version: Int64)
+    /// The ticket's messages are still at the version the reader asked about: its page stands.
+    case unchanged
+}
+
 /// A previous version of a rectified message.
 public struct MessageRevision: Sendable, Equatable {
     public var body: String

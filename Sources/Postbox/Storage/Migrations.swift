@@ -14,6 +14,7 @@ enum PostboxMigrations {
         migrator.registerMigration("v5-subject-rights", migrate: v5SubjectRights)
         migrator.registerMigration("v6-attachments", migrate: v6Attachments)
         migrator.registerMigration("v7-ticket-scope-copies", migrate: v7TicketScopeCopies)
+        migrator.registerMigration("v8-ticket-versions", migrate: v8TicketVersions)
         return migrator
     }
 

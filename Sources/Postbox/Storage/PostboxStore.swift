@@ -104,7 +104,7 @@ public struct PostboxStore: Sendable {
             return try SystemKeys.loadOrCreate(db, vault: vault)
         }
         let sessionCache = SessionCache()
-        pool.add(transactionObserver: SessionCache.Observer(cache: sessionCache), extent: .databaseLifetime)
+        pool.add(transactionObserver: SessionCache.observer(of: sessionCache), extent: .databaseLifetime)
         // As many as threads can run Swift concurrency work at once (bounded by the pool's size).
         let threadReaders = try ThreadReaders(
             path: path, count: min(max(ProcessInfo.processInfo.activeProcessorCount, 2), configuration.maximumReaderCount))

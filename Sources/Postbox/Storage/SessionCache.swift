@@ -61,38 +61,11 @@ final class SessionCache: Sendable {
         }
     }
 
-    /// Watches the tables a session read depends on; register with `DatabasePool.add(transactionObserver:)`.
-    final class Observer: TransactionObserver, Sendable {
-        static let tables: Set<String> = ["sessions", "users", "consents"]
-        private let cache: SessionCache
-        private let changed = Mutex(false)
-
-        init(cache: SessionCache) {
-            self.cache = cache
-        }
-
-        func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
-            Self.tables.contains(eventKind.tableName)
-        }
-
-        func databaseDidChange(with event: DatabaseEvent) {
-            changed.withLock { $0 = true }
-        }
-
-        func databaseDidCommit(_ db: Database) {
-            finish()
-        }
-
-        func databaseDidRollback(_ db: Database) {
-            finish()
-        }
-
-        private func finish() {
-            let wasChanged = changed.withLock { value -> Bool in
-                defer { value = false }
-                return value
-            }
-            if wasChanged { cache.invalidate() }
-        }
+    /// Watches the tables a session read depends on (any change to `sessions`, `users` or
+    /// `consents`); register with `DatabasePool.add(transactionObserver:)`.
+    static func observer(of cache: SessionCache) -> ChangeObserver {
+        ChangeObserver(observing: { tables.contains($0.tableName) }, action: { cache.invalidate() })
     }
+
+    static let tables: Set<String> = ["sessions", "users", "consents"]
 }

@@ -30,10 +30,15 @@ public protocol TicketRepository: Sendable {
     ) async throws -> Message
     /// Messages of a ticket; held messages only for their author and the DPO (`viewer`). Nil when
     /// there is no such ticket or `permitted` refuses its scope (checked in the same read).
+    ///
+    /// With `unlessVersion`, a ticket whose messages are still at that version (schema v8) is
+    /// answered ``MessagePageRead/unchanged`` without reading them; the scope is checked all
+    /// the same. The DPO's pages carry revisions, which the version does not count: for the DPO
+    /// the page is always read.
     func messages(
-        ticketID: String, before: Int?, limit: Int, viewer: Principal,
+        ticketID: String, before: Int?, limit: Int, viewer: Principal, unlessVersion: Int64?,
         permitted: @escaping @Sendable (TicketScope) -> Bool
-    ) async throws -> [Message]?
+    ) async throws -> MessagePageRead?
     func update(ticketID: String, status: TicketStatus?, assigneeID: String??, audit: AuditDraft) async throws -> Ticket
     /// The id of the active advisor with `login`, or nil.
     func advisorID(login: String) async throws -> String?
@@ -141,6 +146,11 @@ public struct GRDBTicketRepository: TicketRepository {
         FROM tickets t LEFT JOIN data_keys k ON k.id = t.data_key_id
         """
     static let ticketWithKeySQL = "SELECT \(ticketWithKeyFromText) WHERE t.id = ?"
+    /// ``ticketWithKeySQL`` and the ticket's version (``ScopeColumn/version``), for reading a page.
+    static let ticketWithKeyAndVersionSQL = """
+        SELECT \(scopeColumnsText), k.master_key_id AS key_master, k.wrapped AS key_wrapped, t.version
+        FROM tickets t LEFT JOIN data_keys k ON k.id = t.data_key_id WHERE t.id = ?
+        """
     static let scopeSQL = "SELECT \(scopeColumnsText) FROM tickets t WHERE t.id = ?"
 
     /// Positions in ``scopeColumnsText`` and the two key columns ``ticketWithKeyFromText`` adds.
@@ -153,6 +163,8 @@ public struct GRDBTicketRepository: TicketRepository {
         static let referenceID = 14, referenceKind = 15, referenceNumber = 16, referenceOrganisation = 17
         static let referenceAdvisor = 18, restrictedAt = 19
         static let keyMaster = 20, keyWrapped = 21
+        /// In ``ticketWithKeyAndVersionSQL`` only.
+        static let version = 22
     }
 
     /// The data key of a row of ``ticketWithKeyFromText`` whose columns start at `offset`.
@@ -360,18 +372,31 @@ public struct GRDBTicketRepository: TicketRepository {
     }
 
     public func messages(
-        ticketID: String, before: Int?, limit: Int, viewer: Principal,
+        ticketID: String, before: Int?, limit: Int, viewer: Principal, unlessVersion: Int64?,
         permitted: @escaping @Sendable (TicketScope) -> Bool
-    ) async throws -> [Message]? {
+    ) async throws -> MessagePageRead? {
         let includeRevisions = viewer.role == .dpo
+        let unlessVersion = includeRevisions ? nil : unlessVersion
         // The ticket row and a page are read outside a transaction (a ticket's data key never
         // changes), unless the DPO's revisions are read too (they must agree with the page).
-        let read: @Sendable (Database) throws -> [Message]? = { db in
-            // The ticket's scope for the access check and its wrapped data key, in one statement.
-            let ticket = try db.withFirstRow(sql: Self.ticketWithKeySQL, [ticketID]) { row in
-                permitted(Self.scope(row)) ? try dataKey(row) : nil
+        // The version is read before the page: should a write commit in between, the page is
+        // newer than its version says, and the next read finds the version changed.
+        let read: @Sendable (Database) throws -> MessagePageRead? = { db in
+            // The ticket's scope for the access check, its version and its wrapped data key, in
+            // one statement; the key is unwrapped only when the page is read.
+            enum Found { case refused, unchanged, read(SecretKey, version: Int64) }
+            let ticket = try db.withFirstRow(sql: Self.ticketWithKeyAndVersionSQL, [ticketID]) { row -> Found in
+                guard permitted(Self.scope(row)) else { return .refused }
+                let version: Int64 = row[ScopeColumn.version]
+                if version == unlessVersion { return .unchanged }
+                return .read(try dataKey(row), version: version)
             }
-            guard let key = ticket ?? nil else { return nil }
+            let key: SecretKey, version: Int64
+            switch ticket {
+            case nil, .refused: return nil
+            case .unchanged: return .unchanged
+            case .read(let found, let foundVersion): (key, version) = (found, foundVersion)
+            }
             // Columns by position: a page decodes hundreds of values, and a lookup by name costs
             // a lower-casing and a hash each.
             var sql = """
@@ -422,7 +447,7 @@ public struct GRDBTicketRepository: TicketRepository {
             }
             var messages = try Array(page)
             messages.reverse()  // in place: `reversed()` would copy every message into a new array
-            return messages
+            return .page(messages, version: version)
         }
         return includeRevisions ? try await store.writer.read(read) : try await store.readStatement(read)
     }

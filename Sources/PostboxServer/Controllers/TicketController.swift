@@ -6,6 +6,8 @@ import Postbox
 struct TicketController {
     let tickets: TicketService
     let organisations: OrganisationNames
+    /// Thread pages already written, answered again while the ticket's messages are unchanged.
+    let pages: MessagePageCache
 
     struct OpenRequest: Decodable {
         struct Reference: Decodable {
@@ -203,7 +205,7 @@ struct TicketController {
             view.findings = findings.map(FindingView.init)
             return try view.created(request, context)
         }
-        router.get("/v1/tickets/:id/messages") { request, context -> MessagePage in
+        router.get("/v1/tickets/:id/messages") { request, context -> Response in
             let principal = try context.requirePrincipal()
             let query = request.uri.queryParameters
             let before = try query["before"].map { raw -> Int in
@@ -213,15 +215,32 @@ struct TicketController {
                 return n
             }
             let limit = try Self.intParameter(query["limit"], name: "limit", default: 50)
-            let messages = try await tickets.messages(
-                ticketID: try context.parameters.require("id"), before: before, limit: limit, by: principal,
-                ipPrefix: context.clientIP)
-            let oldest = messages.first?.seq ?? 0
-            let next = messages.count == limit && oldest > 1 ? oldest : nil
-            let names = await organisations.names(
-                ofOrganisations: messages.compactMap { $0.origin.organisationID }, shownTo: principal)
-            return MessagePage(
-                items: messages.map { MessageView($0, for: principal, organisations: names) }, nextBefore: next)
+            let ticketID: String = try context.parameters.require("id")
+            // A page this reader was given before is answered again while the ticket's messages
+            // are at its version; consent, access and the audited read are checked all the same.
+            let key = MessagePageCache.Key(
+                ticketID: ticketID, viewerID: principal.userID, role: principal.role, before: before, limit: limit)
+            let kept = pages.keeps(principal) ? pages.page(for: key) : nil
+            let read = try await tickets.messagePage(
+                ticketID: ticketID, before: before, limit: limit, by: principal, ipPrefix: context.clientIP,
+                unlessVersion: kept?.version)
+            let body: ByteBuffer
+            switch (read, kept) {
+            case (.unchanged, let kept?):
+                body = kept.body
+            case (.page(let messages, let version), _):
+                let oldest = messages.first?.seq ?? 0
+                let next = messages.count == limit && oldest > 1 ? oldest : nil
+                let names = await organisations.names(
+                    ofOrganisations: messages.compactMap { $0.origin.organisationID }, shownTo: principal)
+                body = MessagePage(
+                    items: messages.map { MessageView($0, for: principal, organisations: names) }, nextBefore: next
+                ).writtenJSON()
+                if pages.keeps(principal) { pages.store(.init(version: version, body: body), for: key) }
+            case (.unchanged, nil):
+                preconditionFailure("a page read without a version to compare is never unchanged")
+            }
+            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
         }
         router.patch("/v1/messages/:id") { request, context -> MessageView in
             let principal = try context.requirePrincipal()

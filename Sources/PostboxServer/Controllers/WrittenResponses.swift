@@ -10,11 +10,18 @@ import Postbox
 
 extension ResponseEncodable where Self: JSONWritable {
     func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: writtenJSON()))
+    }
+}
+
+extension JSONWritable {
+    /// The JSON of this value in a buffer of its own.
+    func writtenJSON() -> ByteBuffer {
         var json = JSONWriter(capacity: estimatedJSONSize)
         write(to: &json)
-        return Response(
-            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: json.withBytes { ByteBuffer(bytes: $0) }))
+        return json.withBytes { ByteBuffer(bytes: $0) }
     }
 }
 
