@@ -303,7 +303,8 @@ struct ServerConfiguration: Sendable, Equatable {
             masterKeyFile: masterKeyFile, databaseFile: databaseFile, passwordHashing: passwordHashing,
             activationValidityDays: activationValidityDays, sessions: sessions, loginThrottle: loginThrottle,
             termsVersion: termsVersion, tickets: tickets, specialCategories: specialCategories, privacy: privacy,
-            retention: retention, attachments: attachments, rateLimits: rateLimits, logLevel: logLevel.rawValue)
+            retention: retention, attachments: attachments, rateLimits: rateLimits, pageCache: pageCache,
+            logLevel: logLevel.rawValue)
     }
 
     /// `given` over `defaults`: objects are merged key by key, anything else (numbers,

@@ -47,12 +47,20 @@ struct StartupAndActivationTests {
         _ = try await initialiseDataDirectory(config, adminLogin: "admin")
         let loaded = try ServerConfiguration.load(
             dataDirectory: config.dataDirectory.path,
-            environment: ["POSTBOX_PORT": "9443", "POSTBOX_DB_SYNCHRONOUS": "normal", "POSTBOX_MAX_BODY_BYTES": "2048"])
+            environment: [
+                "POSTBOX_PORT": "9443", "POSTBOX_DB_SYNCHRONOUS": "normal", "POSTBOX_MAX_BODY_BYTES": "2048",
+                "POSTBOX_PAGE_CACHE_MB": "0",
+            ])
+        #expect(loaded.pageCache.maxMegabytes == 0)
+        #expect(loaded.pageCache.maxAgeSeconds == PageCacheSettings().maxAgeSeconds)
         #expect(loaded.port == 9443)
         #expect(loaded.store.synchronous == .normal)
         #expect(loaded.limits.maxRequestBodyBytes == 2048)
         #expect(throws: ConfigurationError.self) {
             try ServerConfiguration.load(dataDirectory: config.dataDirectory.path, environment: ["POSTBOX_PORT": "x"])
+        }
+        #expect(throws: ConfigurationError("POSTBOX_PAGE_CACHE_MB must be 0 (off) or positive")) {
+            try ServerConfiguration.load(dataDirectory: config.dataDirectory.path, environment: ["POSTBOX_PAGE_CACHE_MB": "-1"])
         }
     }
 
@@ -84,6 +92,13 @@ struct StartupAndActivationTests {
             try load(#"{"tickets": {"reopenWindowDays": "seven"}}"#)
         }
         #expect(throws: ConfigurationError("configuration \(file) is not valid: not a JSON object")) { try load("[1]") }
+        // The page cache: written out by init, one key changed keeps the other.
+        #expect(defaults.pageCache == PageCacheSettings())
+        let smaller = try load(#"{"pageCache": {"maxMegabytes": 8}}"#)
+        #expect(smaller.pageCache.maxMegabytes == 8 && smaller.pageCache.maxAgeSeconds == 60)
+        #expect(throws: ConfigurationError("pageCache.maxMegabytes and pageCache.maxAgeSeconds must not be negative")) {
+            try load(#"{"pageCache": {"maxAgeSeconds": -5}}"#)
+        }
     }
 
     @Test func serverRefusesAMissingAnInsecureOrAWrongKey() async throws {
