@@ -38,6 +38,8 @@ struct PageCacheSettings: Codable, Equatable, Sendable {
 /// are dropped when this process deletes messages or tickets (erasure, retention), so that
 /// erased text does not outlive its erasure here. Pages of other processes' deletions (an
 /// operator's `purge`) can no longer be shown (their version changed) and leave within ``maxAge``.
+/// A read that began before such a deletion does not keep its page: each read notes the
+/// ``generation`` before it reads, and its page is kept only if nothing was dropped since.
 final class MessagePageCache: Sendable {
     struct Key: Hashable, Sendable {
         let ticketID: String
@@ -67,6 +69,8 @@ final class MessagePageCache: Sendable {
         var head = 0
         var bytes = 0
         var serial: UInt64 = 0
+        /// Raised by ``removeAll()``.
+        var generation: UInt64 = 0
     }
 
     let capacityBytes: Int
@@ -95,13 +99,18 @@ final class MessagePageCache: Sendable {
         }
     }
 
-    /// Keeps `page` for `key` (replacing what was kept), dropping the oldest pages while the
-    /// cache holds more than ``capacityBytes`` and every page older than ``maxAge``. A page
-    /// larger than a quarter of the capacity is not kept.
-    func store(_ page: Page, for key: Key, now: ContinuousClock.Instant = .now) {
+    /// The generation a read starts from; pass it to ``store(_:for:readIn:now:)``.
+    var generation: UInt64 { state.withLock { $0.generation } }
+
+    /// Keeps `page` for `key` (replacing what was kept), unless the pages were dropped since
+    /// `generation` was taken, dropping the oldest pages while the cache holds more than
+    /// ``capacityBytes`` and every page older than ``maxAge``. A page larger than a quarter of
+    /// the capacity is not kept.
+    func store(_ page: Page, for key: Key, readIn generation: UInt64, now: ContinuousClock.Instant = .now) {
         let size = page.body.readableBytes
         guard isEnabled, size <= capacityBytes / 4 else { return }
         state.withLock { state in
+            guard state.generation == generation else { return }
             Self.remove(key, from: &state)
             state.serial &+= 1
             state.entries[key] = Entry(page: page, storedAt: now, serial: state.serial)
@@ -116,9 +125,11 @@ final class MessagePageCache: Sendable {
         state.withLock { Self.trim(&$0, capacity: capacityBytes, notBefore: now - maxAge) }
     }
 
-    /// Drops every page.
+    /// Drops every page and starts a new generation.
     func removeAll() {
-        state.withLock { $0 = State() }
+        state.withLock { state in
+            state = State(generation: state.generation &+ 1)
+        }
     }
 
     /// Bytes of the pages kept now.

@@ -29,19 +29,19 @@ struct MessagePageCacheTests {
     @Test func theOldestPagesLeaveFirstWhenTheCapacityIsReached() {
         let cache = Self.cache(megabytes: 1)
         let quarter = (1 << 20) / 4
-        for n in 0..<4 { cache.store(Self.page(1, bytes: quarter), for: Self.key("t\(n)")) }
+        for n in 0..<4 { cache.store(Self.page(1, bytes: quarter), for: Self.key("t\(n)"), readIn: cache.generation) }
         #expect(cache.count == 4)
         #expect(cache.bytes == 1 << 20)
-        cache.store(Self.page(1, bytes: 10), for: Self.key("t4"))
+        cache.store(Self.page(1, bytes: 10), for: Self.key("t4"), readIn: cache.generation)
         #expect(cache.page(for: Self.key("t0")) == nil, "the oldest left")
         #expect(cache.page(for: Self.key("t1")) != nil)
         #expect(cache.page(for: Self.key("t4")) != nil)
         #expect(cache.bytes == 3 * quarter + 10)
 
         // A page stored again is new: it leaves last, and its old bytes are not counted twice.
-        cache.store(Self.page(2, bytes: quarter), for: Self.key("t1"))
+        cache.store(Self.page(2, bytes: quarter), for: Self.key("t1"), readIn: cache.generation)
         #expect(cache.bytes == 3 * quarter + 10)
-        cache.store(Self.page(1, bytes: quarter), for: Self.key("t5"))
+        cache.store(Self.page(1, bytes: quarter), for: Self.key("t5"), readIn: cache.generation)
         #expect(cache.page(for: Self.key("t2")) == nil)
         #expect(cache.page(for: Self.key("t1"))?.version == 2)
         #expect(cache.bytes <= 1 << 20)
@@ -49,7 +49,7 @@ struct MessagePageCacheTests {
 
     @Test func aPageOverAQuarterOfTheCapacityIsNotKept() {
         let cache = Self.cache(megabytes: 1)
-        cache.store(Self.page(1, bytes: (1 << 20) / 4 + 1), for: Self.key("t"))
+        cache.store(Self.page(1, bytes: (1 << 20) / 4 + 1), for: Self.key("t"), readIn: cache.generation)
         #expect(cache.count == 0)
         #expect(cache.bytes == 0)
     }
@@ -57,8 +57,8 @@ struct MessagePageCacheTests {
     @Test func aPageIsUsedForAtMostTheMaximumAgeAndSweptAfterIt() {
         let cache = Self.cache(seconds: 60)
         let start = ContinuousClock.now
-        cache.store(Self.page(7, bytes: 100), for: Self.key("a"), now: start)
-        cache.store(Self.page(7, bytes: 100), for: Self.key("b"), now: start + .seconds(30))
+        cache.store(Self.page(7, bytes: 100), for: Self.key("a"), readIn: cache.generation, now: start)
+        cache.store(Self.page(7, bytes: 100), for: Self.key("b"), readIn: cache.generation, now: start + .seconds(30))
         #expect(cache.page(for: Self.key("a"), now: start + .seconds(59))?.version == 7)
         #expect(cache.page(for: Self.key("a"), now: start + .seconds(60)) == nil)
         cache.sweep(now: start + .seconds(61))
@@ -68,9 +68,21 @@ struct MessagePageCacheTests {
         #expect(cache.bytes == 0)
     }
 
+    @Test func aPageReadBeforeTheCacheWasEmptiedIsNotKept() {
+        let cache = Self.cache()
+        cache.store(Self.page(1, bytes: 10), for: Self.key("a"), readIn: cache.generation)
+        let readStarted = cache.generation
+        cache.removeAll()  // an erasure committed while the page was read
+        #expect(cache.count == 0 && cache.bytes == 0)
+        cache.store(Self.page(1, bytes: 10), for: Self.key("b"), readIn: readStarted)
+        #expect(cache.page(for: Self.key("b")) == nil)
+        cache.store(Self.page(1, bytes: 10), for: Self.key("b"), readIn: cache.generation)
+        #expect(cache.page(for: Self.key("b")) != nil, "a read after it is kept")
+    }
+
     @Test func pagesAreKeptPerReaderRoleAndPosition() {
         let cache = Self.cache()
-        cache.store(Self.page(1, bytes: 10), for: Self.key("t", viewer: "u1", role: .member))
+        cache.store(Self.page(1, bytes: 10), for: Self.key("t", viewer: "u1", role: .member), readIn: cache.generation)
         #expect(cache.page(for: Self.key("t", viewer: "u2", role: .member)) == nil)
         #expect(cache.page(for: Self.key("t", viewer: "u1", role: .advisor)) == nil)
         #expect(cache.page(for: .init(ticketID: "t", viewerID: "u1", role: .member, before: 40, limit: 50)) == nil)
@@ -85,7 +97,7 @@ struct MessagePageCacheTests {
         #expect(Self.cache().keeps(advisor))
         let off = Self.cache(megabytes: 0)
         #expect(!off.keeps(advisor))
-        off.store(Self.page(1, bytes: 10), for: Self.key("t"))
+        off.store(Self.page(1, bytes: 10), for: Self.key("t"), readIn: off.generation)
         #expect(off.count == 0)
     }
 

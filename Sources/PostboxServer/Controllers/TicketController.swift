@@ -221,6 +221,7 @@ struct TicketController {
             let key = MessagePageCache.Key(
                 ticketID: ticketID, viewerID: principal.userID, role: principal.role, before: before, limit: limit)
             let kept = pages.keeps(principal) ? pages.page(for: key) : nil
+            let generation = pages.generation
             let read = try await tickets.messagePage(
                 ticketID: ticketID, before: before, limit: limit, by: principal, ipPrefix: context.clientIP,
                 unlessVersion: kept?.version)
@@ -236,11 +237,14 @@ struct TicketController {
                 body = MessagePage(
                     items: messages.map { MessageView($0, for: principal, organisations: names) }, nextBefore: next
                 ).writtenJSON()
-                if pages.keeps(principal) { pages.store(.init(version: version, body: body), for: key) }
+                if pages.keeps(principal) {
+                    pages.store(.init(version: version, body: body), for: key, readIn: generation)
+                }
             case (.unchanged, nil):
                 preconditionFailure("a page read without a version to compare is never unchanged")
             }
-            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
         }
         router.patch("/v1/messages/:id") { request, context -> MessageView in
             let principal = try context.requirePrincipal()
