@@ -117,6 +117,13 @@ final class MessagePageCache: Sendable {
             state.order.append((key, state.serial))
             state.bytes += size
             Self.trim(&state, capacity: capacityBytes, notBefore: now - maxAge)
+            // A page stored again leaves its old slot behind; a thread read after every change
+            // would pile them up behind an older page that is still young.
+            if state.order.count - state.head > 2 * state.entries.count + 64 {
+                let live = state.order[state.head...].filter { state.entries[$0.key]?.serial == $0.serial }
+                state.order = Array(live)
+                state.head = 0
+            }
         }
     }
 
@@ -137,6 +144,9 @@ final class MessagePageCache: Sendable {
 
     /// Pages kept now.
     var count: Int { state.withLock { $0.entries.count } }
+
+    /// Slots of the order pages leave in, stale ones included (bounded by twice ``count`` + 64).
+    var orderSlots: Int { state.withLock { $0.order.count - $0.head } }
 
     private static func remove(_ key: Key, from state: inout State) {
         if let old = state.entries.removeValue(forKey: key) { state.bytes -= old.page.body.readableBytes }

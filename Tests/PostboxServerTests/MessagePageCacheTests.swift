@@ -47,6 +47,18 @@ struct MessagePageCacheTests {
         #expect(cache.bytes <= 1 << 20)
     }
 
+    @Test func aPageStoredAgainAndAgainLeavesNoPileOfSlots() {
+        let cache = Self.cache()
+        cache.store(Self.page(1, bytes: 10), for: Self.key("old"), readIn: cache.generation)
+        for version in 1...1_000 {
+            cache.store(Self.page(Int64(version), bytes: 10), for: Self.key("busy"), readIn: cache.generation)
+        }
+        #expect(cache.count == 2)
+        #expect(cache.orderSlots <= 2 * 2 + 64)
+        #expect(cache.page(for: Self.key("busy"))?.version == 1_000)
+        #expect(cache.page(for: Self.key("old"))?.version == 1, "the older page is still kept")
+    }
+
     @Test func aPageOverAQuarterOfTheCapacityIsNotKept() {
         let cache = Self.cache(megabytes: 1)
         cache.store(Self.page(1, bytes: (1 << 20) / 4 + 1), for: Self.key("t"), readIn: cache.generation)
