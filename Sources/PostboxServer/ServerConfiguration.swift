@@ -241,8 +241,8 @@ struct ServerConfiguration: Sendable, Equatable {
     }
 
     /// `POSTBOX_HOST`, `POSTBOX_PORT`, `POSTBOX_METRICS_PORT`, `POSTBOX_LOG_LEVEL`, `POSTBOX_DB_SYNCHRONOUS`,
-    /// `POSTBOX_MAX_BODY_BYTES`, `POSTBOX_ENTRIES_PER_MINUTE`, `POSTBOX_PAGE_CACHE_MB`, `POSTBOX_MASTER_KEY_FILE`, `POSTBOX_TLS_CERT`,
-    /// `POSTBOX_TLS_KEY`, `POSTBOX_STAFF_CLIENT_CERTIFICATES`.
+    /// `POSTBOX_MAX_BODY_BYTES`, `POSTBOX_ENTRIES_PER_MINUTE`, `POSTBOX_PAGE_CACHE_MB`, `POSTBOX_MASTER_KEY_FILE`,
+    /// `POSTBOX_TLS_CERT`, `POSTBOX_TLS_KEY`, `POSTBOX_STAFF_CLIENT_CERTIFICATES`.
     mutating func applyEnvironment(_ env: [String: String]) throws {
         if let v = env["POSTBOX_HOST"] { host = v }
         if let v = env["POSTBOX_PORT"] {
@@ -280,7 +280,9 @@ struct ServerConfiguration: Sendable, Equatable {
             rateLimits.entriesPerMinute = n
         }
         if let v = env["POSTBOX_PAGE_CACHE_MB"] {
-            guard let n = Int(v), n >= 0 else { throw ConfigurationError("POSTBOX_PAGE_CACHE_MB must be 0 (off) or positive") }
+            guard let n = Int(v), n >= 0 else {
+                throw ConfigurationError("POSTBOX_PAGE_CACHE_MB must be 0 (off) or positive")
+            }
             pageCache.maxMegabytes = n
         }
         if let v = env["POSTBOX_MASTER_KEY_FILE"] { masterKeyFile = v }

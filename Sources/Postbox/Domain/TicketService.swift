@@ -194,7 +194,9 @@ public struct TicketService: Sendable {
     public func messages(ticketID: String, before: Int?, limit: Int, by principal: Principal, ipPrefix: String?)
         async throws -> [Message]
     {
-        switch try await messagePage(ticketID: ticketID, before: before, limit: limit, by: principal, ipPrefix: ipPrefix) {
+        let read = try await messagePage(
+            ticketID: ticketID, before: before, limit: limit, by: principal, ipPrefix: ipPrefix)
+        switch read {
         case .page(let messages, _): return messages
         case .unchanged: preconditionFailure("a page read without a version to compare is never unchanged")
         }

@@ -40,7 +40,8 @@ public struct Message: Sendable, Equatable {
     public var categories: [SpecialCategory] = []
 }
 
-/// A page of a thread as the store read it (``TicketService/messagePage(ticketID:before:limit:by:ipPrefix:unlessVersion:)``).
+/// A page of a thread as the store read it
+/// (``TicketService/messagePage(ticketID:before:limit:by:ipPrefix:unlessVersion:)``).
 public enum MessagePageRead: Sendable, Equatable {
     /// The page, oldest first, and the version of the ticket's messages it was read at (or
     /// after: the version is read first).

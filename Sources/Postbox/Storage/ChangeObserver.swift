@@ -18,7 +18,10 @@ final class ChangeObserver: TransactionObserver, Sendable {
     private let action: @Sendable () -> Void
     private let changed = Mutex(false)
 
-    init(observing observesKind: @escaping @Sendable (DatabaseEventKind) -> Bool, action: @escaping @Sendable () -> Void) {
+    init(
+        observing observesKind: @escaping @Sendable (DatabaseEventKind) -> Bool,
+        action: @escaping @Sendable () -> Void
+    ) {
         self.observesKind = observesKind
         self.action = action
     }
