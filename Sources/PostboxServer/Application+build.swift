@@ -147,8 +147,10 @@ func buildApplication(
         privateKeyFile: config.dataDirectory.file(config.tls.privateKeyFile),
         clientCAFile: config.tls.staffClientCertificates ? config.dataDirectory.file(config.tls.caFile) : nil)
     let idle = Duration.seconds(config.limits.idleTimeoutSeconds)
-    var services: [any Service] = [CheckpointService(checkpointer: try dependencies.store.makeCheckpointer())]
-    if dependencies.pages.isEnabled { services.append(PageCacheSweeper(cache: dependencies.pages)) }
+    var services: [any Service] = [
+        CheckpointService(checkpointer: try dependencies.store.makeCheckpointer()),
+        PageCacheSweeper(cache: dependencies.pages),
+    ]
     if config.retention.purgeIntervalMinutes > 0 {
         services.append(
             RetentionService(

@@ -89,17 +89,23 @@ final class MessagePageCache: Sendable {
 
     /// The page kept for `key`, if it is younger than ``maxAge``.
     func page(for key: Key, now: ContinuousClock.Instant = .now) -> Page? {
+        lookup(key, now: now).page
+    }
+
+    /// The page kept for `key` (as ``page(for:now:)``) and the generation a read starts from,
+    /// to pass to ``store(_:for:readIn:now:)``, taken together.
+    func lookup(_ key: Key, now: ContinuousClock.Instant = .now) -> (page: Page?, generation: UInt64) {
         state.withLock { state in
-            guard let entry = state.entries[key] else { return nil }
+            guard let entry = state.entries[key] else { return (nil, state.generation) }
             guard now - entry.storedAt < maxAge else {
                 Self.remove(key, from: &state)
-                return nil
+                return (nil, state.generation)
             }
-            return entry.page
+            return (entry.page, state.generation)
         }
     }
 
-    /// The generation a read starts from; pass it to ``store(_:for:readIn:now:)``.
+    /// The generation a read starts from (``lookup(_:now:)`` gives it with the page).
     var generation: UInt64 { state.withLock { $0.generation } }
 
     /// Keeps `page` for `key` (replacing what was kept), unless the pages were dropped since

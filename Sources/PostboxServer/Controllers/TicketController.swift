@@ -220,8 +220,8 @@ struct TicketController {
             // are at its version; consent, access and the audited read are checked all the same.
             let key = MessagePageCache.Key(
                 ticketID: ticketID, viewerID: principal.userID, role: principal.role, before: before, limit: limit)
-            let kept = pages.keeps(principal) ? pages.page(for: key) : nil
-            let generation = pages.generation
+            let keeps = pages.keeps(principal)
+            let (kept, generation) = keeps ? pages.lookup(key) : (nil, 0)
             let read = try await tickets.messagePage(
                 ticketID: ticketID, before: before, limit: limit, by: principal, ipPrefix: context.clientIP,
                 unlessVersion: kept?.version)
@@ -237,9 +237,7 @@ struct TicketController {
                 body = MessagePage(
                     items: messages.map { MessageView($0, for: principal, organisations: names) }, nextBefore: next
                 ).writtenJSON()
-                if pages.keeps(principal) {
-                    pages.store(.init(version: version, body: body), for: key, readIn: generation)
-                }
+                if keeps { pages.store(.init(version: version, body: body), for: key, readIn: generation) }
             case (.unchanged, nil):
                 preconditionFailure("a page read without a version to compare is never unchanged")
             }
