@@ -191,21 +191,11 @@ public struct TicketService: Sendable {
 
     /// The latest `limit` messages before `before` (sequence number), oldest first. The DPO
     /// also gets earlier revisions of rectified messages. The read is audited.
-    public func messages(ticketID: String, before: Int?, limit: Int, by principal: Principal, ipPrefix: String?)
-        async throws -> [Message]
-    {
-        let read = try await messagePage(
-            ticketID: ticketID, before: before, limit: limit, by: principal, ipPrefix: ipPrefix)
-        switch read {
-        case .page(let messages, _): return messages
-        case .unchanged: preconditionFailure("a page read without a version to compare is never unchanged")
-        }
-    }
-
-    /// ``messages(ticketID:before:limit:by:ipPrefix:)`` for a reader that may still hold the
-    /// page: when the ticket's messages are at `unlessVersion`, the answer is
-    /// ``MessagePageRead/unchanged`` and no message is read or decrypted. Consent, the access
-    /// check and the audited read are the same either way. The DPO's pages are always read.
+    ///
+    /// For a reader that may still hold the page: when the ticket's messages are at
+    /// `unlessVersion`, the answer is ``MessagePageRead/unchanged`` and no message is read or
+    /// decrypted. Consent, the access check and the audited read are the same either way. The
+    /// DPO's pages are always read.
     public func messagePage(
         ticketID: String, before: Int?, limit: Int, by principal: Principal, ipPrefix: String?,
         unlessVersion: Int64? = nil
