@@ -222,7 +222,7 @@ struct MessagePageCacheTests {
         }
     }
 
-    @Test func withTheCacheOffEveryPageIsReadAndTheAnswersAreTheSame() async throws {
+    @Test func withTheCacheOffTheServerRunsAndAnswersAlike() async throws {
         try await TestServer.run(configure: { $0.pageCache.maxMegabytes = 0 }) { server in
             let world = try await World.make(server)
             let ticket = try await world.ticket(by: world.member, kind: "contract", number: World.contract, body: "Frage")

@@ -5,9 +5,10 @@ extension PostboxMigrations {
     /// reader already has can be told unchanged from the ticket row alone.
     ///
     /// Triggers keep the count, whatever statement changes a message: a new message, any change
-    /// of one (rectification, a review decision on a held message, an account's erasure that
-    /// clears its author) and a deleted one (erasure, retention) each add one to the version of
-    /// the ticket the message belongs to (both tickets, should a message ever move). The count
+    /// of one (rectification, a review decision that releases or redacts a held message, a change
+    /// made by hand or by an operator's tool) and a deleted one (erasure, retention) each add one
+    /// to the version of the ticket the message belongs to (both tickets, should a message ever
+    /// move). The count
     /// only grows; a ticket that is deleted takes its count with it, and its id is never used
     /// again. Revisions are not counted: they are shown to the DPO only, whose pages are never
     /// kept (`MessagePageCache`).
